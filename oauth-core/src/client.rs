@@ -1,0 +1,485 @@
+//! The client model (RFC 6749 §2): app type, client type, secrets, redirect URIs, scopes, grants,
+//! origins and consent, validated once at registration; and the redirect-URI match (D5).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::{GrantType, ScopeSet, Secret, TokenDigest};
+
+/// Longest `client_id` accepted, in bytes: 128.
+pub const MAX_CLIENT_ID_BYTES: usize = 128;
+/// Longest redirect URI accepted, in bytes: 2048.
+pub const MAX_REDIRECT_URI_BYTES: usize = 2048;
+
+/// The application type chosen at registration; it fixes the client type (D11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum AppType {
+    /// A server-side web application: confidential (RFC 6749 §2.1).
+    Web,
+    /// A single-page application: public.
+    Spa,
+    /// A native application: public (RFC 8252 §8.4).
+    Native,
+}
+
+impl AppType {
+    /// Whether clients of this type are confidential (hold a secret).
+    #[must_use]
+    pub const fn is_confidential(self) -> bool {
+        matches!(self, Self::Web)
+    }
+}
+
+/// How the resource owner's consent is obtained at the authorization endpoint.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ConsentMethod {
+    /// The client is trusted: no consent page.
+    Trusted,
+    /// The resource owner approves the requested scopes on a consent page.
+    #[default]
+    Required,
+}
+
+/// What an administrator submits to register a client. Construct with
+/// `ClientRegistration { client_id: …, app_type: …, ..Default::default() }` and validate with
+/// [`Client::register`].
+#[derive(Clone, Default, PartialEq, Eq)]
+#[expect(clippy::exhaustive_structs, reason = "registration input; always built with ..Default::default()")]
+pub struct ClientRegistration {
+    /// The client identifier: 1 to 128 characters of `[A-Za-z0-9-._~]`.
+    pub client_id: String,
+    /// Display name shown on consent pages.
+    pub client_name: String,
+    /// `web` (confidential), `spa` or `native` (public). `None` is refused.
+    pub app_type: Option<AppType>,
+    /// SHA-256 digests of the valid secrets (several while a secret is rotated). Required for
+    /// confidential clients, refused for public ones.
+    pub secret_digests: Vec<TokenDigest>,
+    /// Registered redirect URIs, compared by exact string match (D5).
+    pub redirect_uris: Vec<String>,
+    /// Scopes this client may be granted.
+    pub allowed_scopes: Vec<String>,
+    /// Grants this client may use; `None` means the default for its app type
+    /// (`authorization_code` and `refresh_token`).
+    pub allowed_grant_types: Option<Vec<GrantType>>,
+    /// Browser origins (`scheme://host[:port]`) allowed to call the token endpoint (D6).
+    pub allowed_origins: Vec<String>,
+    /// How consent is obtained.
+    pub consent: ConsentMethod,
+    /// Whether PKCE is required; `None` means required. Public clients cannot opt out (D4).
+    pub require_pkce: Option<bool>,
+}
+
+impl fmt::Debug for ClientRegistration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientRegistration")
+            .field("client_id", &self.client_id)
+            .field("app_type", &self.app_type)
+            .field("secrets", &self.secret_digests.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a registration was refused: the field at fault and a reason, both fixed strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+#[non_exhaustive]
+pub struct RegistrationError {
+    /// The offending field, by its registration name (`redirect_uris`, `client_secret`, …).
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+const fn reg_err(field: &'static str, reason: &'static str) -> RegistrationError {
+    RegistrationError { field, reason }
+}
+
+/// A registered, validated client. Built only by [`Client::register`], so every `Client` obeys
+/// the registration rules.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Client {
+    client_id: String,
+    client_name: String,
+    app_type: AppType,
+    secret_digests: Vec<TokenDigest>,
+    redirect_uris: Vec<String>,
+    allowed_scopes: ScopeSet,
+    allowed_grant_types: Vec<GrantType>,
+    allowed_origins: Vec<String>,
+    consent: ConsentMethod,
+    require_pkce: bool,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("client_id", &self.client_id)
+            .field("app_type", &self.app_type)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("allowed_scopes", &self.allowed_scopes)
+            .field("allowed_grant_types", &self.allowed_grant_types)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Validates a registration (RFC 6749 §2, §3.1.2; RFC 8252 §7; RFC 9700 §2.1, §2.6; D4, D6,
+    /// D11, D14).
+    ///
+    /// # Errors
+    /// [`RegistrationError`] naming the first field that breaks a rule: a malformed
+    /// `client_id`; a missing `app_type`; a secret on a public client or none on a confidential
+    /// one; a redirect URI that is relative, has a fragment, uses `http` outside native
+    /// loopback, or a private-use scheme without a `.`; a public client that may use
+    /// `client_credentials` or impersonation, or opts out of PKCE; an authorization-code client
+    /// without redirect URIs; an origin that is not a bare `scheme://host[:port]`.
+    pub fn register(reg: ClientRegistration) -> Result<Self, RegistrationError> {
+        let id = &reg.client_id;
+        if id.is_empty()
+            || id.len() > MAX_CLIENT_ID_BYTES
+            || !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+        {
+            return Err(reg_err("client_id", "must be 1 to 128 characters of A-Z a-z 0-9 - . _ ~"));
+        }
+        let app_type = reg.app_type.ok_or(reg_err("app_type", "required: web, spa or native"))?;
+        let confidential = app_type.is_confidential();
+        if confidential && reg.secret_digests.is_empty() {
+            return Err(reg_err("client_secret", "required for web clients"));
+        }
+        if !confidential && !reg.secret_digests.is_empty() {
+            return Err(reg_err("client_secret", "public clients (spa, native) have no secret"));
+        }
+        let grants =
+            reg.allowed_grant_types.unwrap_or_else(|| vec![GrantType::AuthorizationCode, GrantType::RefreshToken]);
+        if !confidential
+            && grants.iter().any(|g| matches!(g, GrantType::ClientCredentials | GrantType::UserImpersonation))
+        {
+            return Err(reg_err(
+                "allowed_grant_types",
+                "public clients may use only authorization_code and refresh_token",
+            ));
+        }
+        let require_pkce = reg.require_pkce.unwrap_or(true);
+        if !confidential && !require_pkce {
+            return Err(reg_err("require_pkce", "public clients must use PKCE"));
+        }
+        for uri in &reg.redirect_uris {
+            validate_redirect_uri(uri, app_type)?;
+        }
+        if grants.contains(&GrantType::AuthorizationCode) && reg.redirect_uris.is_empty() {
+            return Err(reg_err("redirect_uris", "at least one is required for the authorization_code grant"));
+        }
+        let allowed_scopes = ScopeSet::from_tokens(&reg.allowed_scopes)
+            .map_err(|_| reg_err("allowed_scopes", "each scope is one or more of %x21 / %x23-5B / %x5D-7E"))?;
+        for origin in &reg.allowed_origins {
+            validate_origin(origin)?;
+        }
+        if !reg.allowed_origins.is_empty()
+            && !(app_type == AppType::Spa || grants.contains(&GrantType::UserImpersonation))
+        {
+            return Err(reg_err(
+                "allowed_origins",
+                "only spa clients and web clients with the impersonation grant may have origins",
+            ));
+        }
+        Ok(Self {
+            client_name: if reg.client_name.is_empty() { reg.client_id.clone() } else { reg.client_name },
+            client_id: reg.client_id,
+            app_type,
+            secret_digests: reg.secret_digests,
+            redirect_uris: reg.redirect_uris,
+            allowed_scopes,
+            allowed_grant_types: grants,
+            allowed_origins: reg.allowed_origins,
+            consent: reg.consent,
+            require_pkce,
+        })
+    }
+
+    /// The client identifier.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The display name.
+    #[must_use]
+    pub fn client_name(&self) -> &str {
+        &self.client_name
+    }
+
+    /// The application type.
+    #[must_use]
+    pub const fn app_type(&self) -> AppType {
+        self.app_type
+    }
+
+    /// Whether the client is confidential (RFC 6749 §2.1).
+    #[must_use]
+    pub const fn is_confidential(&self) -> bool {
+        self.app_type.is_confidential()
+    }
+
+    /// The registered redirect URIs.
+    #[must_use]
+    pub fn redirect_uris(&self) -> &[String] {
+        &self.redirect_uris
+    }
+
+    /// The scopes this client may be granted.
+    #[must_use]
+    pub const fn allowed_scopes(&self) -> &ScopeSet {
+        &self.allowed_scopes
+    }
+
+    /// The grants this client may use.
+    #[must_use]
+    pub fn allowed_grant_types(&self) -> &[GrantType] {
+        &self.allowed_grant_types
+    }
+
+    /// Whether the client may use `grant`.
+    #[must_use]
+    pub fn allows_grant(&self, grant: GrantType) -> bool {
+        self.allowed_grant_types.contains(&grant)
+    }
+
+    /// The browser origins allowed for this client.
+    #[must_use]
+    pub fn allowed_origins(&self) -> &[String] {
+        &self.allowed_origins
+    }
+
+    /// The consent method.
+    #[must_use]
+    pub const fn consent(&self) -> ConsentMethod {
+        self.consent
+    }
+
+    /// Whether authorization requests must carry a PKCE challenge.
+    #[must_use]
+    pub const fn require_pkce(&self) -> bool {
+        self.require_pkce
+    }
+
+    /// Whether `presented` is one of the client's secrets. Compares the SHA-256 digest of the
+    /// presented secret with every stored digest in constant time and without stopping early
+    /// (RFC 6749 §10.3; SEC-02). Always false for public clients.
+    #[must_use]
+    pub fn verify_secret(&self, presented: &Secret) -> bool {
+        let digest = presented.digest();
+        self.secret_digests.iter().fold(false, |ok, d| d.ct_eq(&digest) | ok)
+    }
+
+    /// The registered redirect URI that `requested` selects (D5): an exact string match, or for
+    /// a native client an `http` loopback IP literal (`127.0.0.1`, `[::1]`) that matches a
+    /// registered one in everything but the port (RFC 8252 §7.3).
+    #[must_use]
+    pub fn matches_redirect_uri(&self, requested: &str) -> bool {
+        if requested.len() > MAX_REDIRECT_URI_BYTES {
+            return false;
+        }
+        if self.redirect_uris.iter().any(|r| r == requested) {
+            return true;
+        }
+        if self.app_type != AppType::Native {
+            return false;
+        }
+        let Some((host, rest)) = split_loopback(requested) else { return false };
+        self.redirect_uris.iter().filter_map(|r| split_loopback(r)).any(|(h, r)| h == host && r == rest)
+    }
+}
+
+/// For `http://127.0.0.1[:port]rest` or `http://[::1][:port]rest`, the host and the part after
+/// the port. The port must be 1 to 5 digits; `rest` must be empty or start with `/`, `?`.
+fn split_loopback(uri: &str) -> Option<(&'static str, &str)> {
+    let (host, after) = if let Some(a) = uri.strip_prefix("http://127.0.0.1") {
+        ("127.0.0.1", a)
+    } else if let Some(a) = uri.strip_prefix("http://[::1]") {
+        ("[::1]", a)
+    } else {
+        return None;
+    };
+    let rest = match after.strip_prefix(':') {
+        Some(p) => {
+            let digits = p.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 || digits > 5 || p[..digits].parse::<u32>().ok().is_none_or(|n| n == 0 || n > 65535) {
+                return None;
+            }
+            &p[digits..]
+        }
+        None => after,
+    };
+    (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?')).then_some((host, rest))
+}
+
+fn validate_redirect_uri(uri: &str, app_type: AppType) -> Result<(), RegistrationError> {
+    const F: &str = "redirect_uris";
+    if uri.len() > MAX_REDIRECT_URI_BYTES {
+        return Err(reg_err(F, "longer than 2048 bytes"));
+    }
+    if uri
+        .bytes()
+        .any(|b| b <= b' ' || b >= 0x7f || matches!(b, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}'))
+    {
+        return Err(reg_err(F, "contains characters that are not allowed in a URI"));
+    }
+    if uri.contains('#') {
+        return Err(reg_err(F, "must not contain a fragment"));
+    }
+    let Some((scheme, rest)) = uri.split_once(':') else {
+        return Err(reg_err(F, "must be an absolute URI"));
+    };
+    let scheme_ok = scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    if !scheme_ok {
+        return Err(reg_err(F, "must be an absolute URI"));
+    }
+    match scheme {
+        "https" => {
+            let authority = rest.strip_prefix("//").ok_or(reg_err(F, "https URIs need a host"))?;
+            let host = authority.split(['/', '?']).next().unwrap_or("");
+            if host.is_empty() || host.contains('@') {
+                return Err(reg_err(F, "https URIs need a host and no user information"));
+            }
+            Ok(())
+        }
+        "http" => {
+            if app_type == AppType::Native && split_loopback(uri).is_some() {
+                Ok(())
+            } else {
+                Err(reg_err(F, "http is allowed only for native clients on 127.0.0.1 or [::1]"))
+            }
+        }
+        _ if app_type == AppType::Native => {
+            if scheme.contains('.') {
+                Ok(())
+            } else {
+                Err(reg_err(F, "private-use schemes must be reverse-DNS names containing a '.'"))
+            }
+        }
+        _ => Err(reg_err(F, "must use https")),
+    }
+}
+
+fn validate_origin(origin: &str) -> Result<(), RegistrationError> {
+    const F: &str = "allowed_origins";
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or(reg_err(F, "must be scheme://host[:port] with https or http"))?;
+    let host = match rest.rsplit_once(':') {
+        Some((h, port)) if !h.ends_with(']') || rest.starts_with('[') => {
+            if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.len() > 5 {
+                return Err(reg_err(F, "port must be digits"));
+            }
+            h
+        }
+        _ => rest,
+    };
+    let ok_host = !host.is_empty()
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'[' | b']' | b':'));
+    if !ok_host {
+        return Err(reg_err(F, "must be a bare origin: no path, query, fragment, user or trailing '/'"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg(id: &str, app: AppType, uris: &[&str]) -> ClientRegistration {
+        ClientRegistration {
+            client_id: id.into(),
+            app_type: Some(app),
+            secret_digests: if app.is_confidential() { vec![TokenDigest::of("s3cret")] } else { vec![] },
+            redirect_uris: uris.iter().map(|s| (*s).to_owned()).collect(),
+            allowed_scopes: vec!["read".into(), "write".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn exact_match_for_web_clients() {
+        let c = Client::register(reg("client-a", AppType::Web, &["https://app.example/cb"])).unwrap();
+        assert!(c.matches_redirect_uri("https://app.example/cb"));
+        for v in [
+            "https://app.example/CB",
+            "https://APP.example/cb",
+            "HTTPS://app.example/cb",
+            "https://app.example/cb/",
+            "https://app.example:443/cb",
+            "https://app.example/cb?",
+            "https://app.example/cb#frag",
+            "https://app.example:8443/cb",
+            "https://app.example/cb%2F",
+        ] {
+            assert!(!c.matches_redirect_uri(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn loopback_any_port_for_native_clients() {
+        let c = Client::register(reg("client-native", AppType::Native, &["http://127.0.0.1/cb", "http://[::1]/cb"]))
+            .unwrap();
+        assert!(c.matches_redirect_uri("http://127.0.0.1:51004/cb"));
+        assert!(c.matches_redirect_uri("http://[::1]:61023/cb"));
+        assert!(c.matches_redirect_uri("http://127.0.0.1/cb"));
+        for v in [
+            "http://127.0.0.1:51004/other",
+            "https://127.0.0.1:51004/cb",
+            "http://localhost:51004/cb",
+            "http://127.0.0.1.evil.example:51004/cb",
+            "http://127.0.0.1:51004@evil.example/cb",
+            "http://127.0.0.1:51004/cb?x=1",
+            "http://127.0.0.1:0/cb",
+            "http://127.0.0.1:99999/cb",
+            "http://127.0.0.1:/cb",
+        ] {
+            assert!(!c.matches_redirect_uri(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn registration_rules() {
+        let e = |r| Client::register(r).unwrap_err().field;
+        assert_eq!(e(reg("a", AppType::Web, &["/cb"])), "redirect_uris");
+        assert_eq!(e(reg("a", AppType::Web, &["https://a.example/cb#x"])), "redirect_uris");
+        assert_eq!(e(reg("a", AppType::Web, &["http://app.example/cb"])), "redirect_uris");
+        assert_eq!(e(reg("a", AppType::Spa, &["http://127.0.0.1/cb"])), "redirect_uris");
+        assert_eq!(e(reg("a", AppType::Native, &["myapp:/cb"])), "redirect_uris");
+        assert!(Client::register(reg("a", AppType::Native, &["com.example.app:/oauth2redirect"])).is_ok());
+        assert_eq!(e(reg("a", AppType::Spa, &[])), "redirect_uris");
+        assert_eq!(e(reg("a b", AppType::Spa, &["https://s.example/cb"])), "client_id");
+        let mut r = reg("a", AppType::Spa, &["https://s.example/cb"]);
+        r.secret_digests = vec![TokenDigest::of("x")];
+        assert_eq!(e(r), "client_secret");
+        let mut r = reg("a", AppType::Spa, &["https://s.example/cb"]);
+        r.allowed_grant_types = Some(vec![GrantType::ClientCredentials]);
+        assert_eq!(e(r), "allowed_grant_types");
+        let mut r = reg("a", AppType::Spa, &["https://s.example/cb"]);
+        r.allowed_origins = vec!["https://s.example/".into()];
+        assert_eq!(e(r), "allowed_origins");
+        let mut r = reg("a", AppType::Spa, &["https://s.example/cb"]);
+        r.allowed_origins = vec!["https://s.example:8443".into()];
+        assert!(Client::register(r).is_ok());
+        let mut r = reg("a", AppType::Web, &["https://s.example/cb"]);
+        r.allowed_origins = vec!["https://s.example".into()];
+        assert_eq!(e(r), "allowed_origins");
+    }
+
+    #[test]
+    fn secrets_compare_by_digest() {
+        let c = Client::register(reg("a", AppType::Web, &["https://a.example/cb"])).unwrap();
+        assert!(c.verify_secret(&Secret::new("s3cret".into())));
+        assert!(!c.verify_secret(&Secret::new("s3cre".into())));
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+}

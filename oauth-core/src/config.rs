@@ -1,0 +1,170 @@
+//! Server configuration the machines read: issuer, lifetimes, entropy and PKCE policy.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::entropy::Entropy;
+use crate::error::ApiMisuse;
+
+/// Longest authorization-code lifetime accepted: 600 seconds (RFC 6749 §4.1.2 recommends a
+/// maximum of 10 minutes).
+pub const MAX_CODE_LIFETIME: u64 = 600;
+
+/// Lifetimes of issued credentials, in seconds (D10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[expect(clippy::exhaustive_structs, reason = "plain configuration record; new lifetimes are a breaking change anyway")]
+pub struct Lifetimes {
+    /// Access token lifetime in seconds; default 3600.
+    pub access_token: u64,
+    /// Authorization code lifetime in seconds; default 60, at most [`MAX_CODE_LIFETIME`].
+    pub authorization_code: u64,
+    /// Refresh token lifetime in seconds, absolute from the original grant; default 30 days.
+    pub refresh_token: u64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self { access_token: 3600, authorization_code: 60, refresh_token: 30 * 24 * 3600 }
+    }
+}
+
+/// What every machine needs besides the request: the issuer identifier (RFC 8414 §2, RFC 9207),
+/// lifetimes, the entropy source and the PKCE policy. Cheap to share behind an `Arc`.
+#[derive(Clone)]
+pub struct Config {
+    issuer: String,
+    lifetimes: Lifetimes,
+    entropy: Arc<dyn Entropy>,
+    allow_plain_pkce: bool,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("issuer", &self.issuer)
+            .field("lifetimes", &self.lifetimes)
+            .field("allow_plain_pkce", &self.allow_plain_pkce)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// A configuration for `issuer`, which must be an `https` URL without query or fragment
+    /// (RFC 8414 §2; SEC-03), with default lifetimes and S256-only PKCE.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::Config`] naming `issuer` when it is not such a URL.
+    pub fn new(issuer: impl Into<String>, entropy: Arc<dyn Entropy>) -> Result<Self, ApiMisuse> {
+        let issuer = issuer.into();
+        validate_issuer(&issuer, false)?;
+        Ok(Self { issuer, lifetimes: Lifetimes::default(), entropy, allow_plain_pkce: false })
+    }
+
+    /// As [`Config::new`], but also accepts an `http` issuer on a loopback host
+    /// (`127.0.0.1`, `[::1]`, `localhost`). For development only: RFC 6749 §3.1 requires TLS.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::Config`] naming `issuer`.
+    pub fn new_for_development(issuer: impl Into<String>, entropy: Arc<dyn Entropy>) -> Result<Self, ApiMisuse> {
+        let issuer = issuer.into();
+        validate_issuer(&issuer, true)?;
+        Ok(Self { issuer, lifetimes: Lifetimes::default(), entropy, allow_plain_pkce: false })
+    }
+
+    /// Replaces the lifetimes.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::Config`] naming the field when a lifetime is 0 or the code lifetime exceeds
+    /// [`MAX_CODE_LIFETIME`].
+    pub fn with_lifetimes(mut self, lifetimes: Lifetimes) -> Result<Self, ApiMisuse> {
+        if lifetimes.access_token == 0 {
+            return Err(ApiMisuse::Config("lifetimes.access_token must be at least 1 second"));
+        }
+        if lifetimes.authorization_code == 0 || lifetimes.authorization_code > MAX_CODE_LIFETIME {
+            return Err(ApiMisuse::Config("lifetimes.authorization_code must be 1 to 600 seconds"));
+        }
+        if lifetimes.refresh_token == 0 {
+            return Err(ApiMisuse::Config("lifetimes.refresh_token must be at least 1 second"));
+        }
+        self.lifetimes = lifetimes;
+        Ok(self)
+    }
+
+    /// Allows the `plain` PKCE method (RFC 7636 §4.2). Off by default; RFC 9700 §2.1.1 says use
+    /// `S256`.
+    #[must_use]
+    pub const fn with_plain_pkce(mut self, allow: bool) -> Self {
+        self.allow_plain_pkce = allow;
+        self
+    }
+
+    /// The issuer identifier, exactly as configured; it is the `iss` of authorization responses.
+    #[must_use]
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The lifetimes.
+    #[must_use]
+    pub const fn lifetimes(&self) -> &Lifetimes {
+        &self.lifetimes
+    }
+
+    /// The entropy source.
+    #[must_use]
+    pub fn entropy(&self) -> &dyn Entropy {
+        &*self.entropy
+    }
+
+    /// Whether `plain` PKCE is accepted.
+    #[must_use]
+    pub const fn allows_plain_pkce(&self) -> bool {
+        self.allow_plain_pkce
+    }
+}
+
+fn validate_issuer(issuer: &str, allow_loopback_http: bool) -> Result<(), ApiMisuse> {
+    const BAD: ApiMisuse = ApiMisuse::Config("issuer must be an https URL with a host and no query or fragment");
+    if issuer.contains(['?', '#']) || issuer.bytes().any(|b| b <= b' ' || b >= 0x7f) {
+        return Err(BAD);
+    }
+    if let Some(rest) = issuer.strip_prefix("https://") {
+        let host = rest.split('/').next().unwrap_or("");
+        return if host.is_empty() || host.contains('@') { Err(BAD) } else { Ok(()) };
+    }
+    if allow_loopback_http {
+        if let Some(rest) = issuer.strip_prefix("http://") {
+            let authority = rest.split('/').next().unwrap_or("");
+            let host = if authority.starts_with("[::1]") { "[::1]" } else { authority.split(':').next().unwrap_or("") };
+            if matches!(host, "127.0.0.1" | "[::1]" | "localhost") {
+                return Ok(());
+            }
+        }
+    }
+    Err(BAD)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entropy::SeededEntropy;
+
+    #[test]
+    fn issuer_rules() {
+        let e: Arc<dyn Entropy> = Arc::new(SeededEntropy::new(1));
+        assert!(Config::new("https://as.example", e.clone()).is_ok());
+        assert!(Config::new("https://as.example/t1", e.clone()).is_ok());
+        assert!(Config::new("http://127.0.0.1:8080", e.clone()).is_err());
+        assert!(Config::new("https://as.example?x=1", e.clone()).is_err());
+        assert!(Config::new_for_development("http://127.0.0.1:8080", e.clone()).is_ok());
+        assert!(Config::new_for_development("http://localhost:8080", e.clone()).is_ok());
+        assert!(Config::new_for_development("http://as.example", e).is_err());
+    }
+
+    #[test]
+    fn code_lifetime_is_capped() {
+        let c = Config::new("https://as.example", Arc::new(SeededEntropy::new(1))).unwrap();
+        let l = Lifetimes { authorization_code: 601, ..Lifetimes::default() };
+        assert!(c.with_lifetimes(l).is_err());
+    }
+}

@@ -1,0 +1,297 @@
+//! The token endpoint, `POST /oauth/token` (RFC 6749 §3.2, §4.1.3, §4.4, §5, §6).
+//!
+//! Order: read the parameters (refusing repeats), check `grant_type`, pick the one client
+//! authentication method the request uses, look the client up and authenticate it, check that
+//! it may use the grant, then run the grant: take the code or refresh token, persist what is
+//! issued, respond.
+
+mod authorization_code;
+mod client_credentials;
+mod refresh_token;
+
+pub(crate) use authorization_code::{CodePending, after_take_code};
+pub(crate) use refresh_token::{RefreshPending, after_lookup_refresh, after_take_refresh};
+
+use std::sync::Arc;
+
+use crate::client::{Client, MAX_CLIENT_ID_BYTES};
+use crate::config::Config;
+use crate::entropy::{new_grant_id, new_token};
+use crate::error::{OAuthError, StoreError};
+use crate::response::{Response, TokenResponse};
+use crate::step::{AfterClient, NeedClient, OnFailure, Persist, Step};
+use crate::store::{AccessTokenRecord, RefreshTokenRecord, Write};
+use crate::time::UnixTime;
+use crate::types::{GrantId, GrantType, ScopeSet, Secret, Subject, TokenDigest};
+use crate::wire::{BasicCredentials, Params, WireError, parse_body};
+
+/// A token request as it arrived: the body, its `Content-Type`, the `Authorization` header and
+/// the query string (which must be empty: credentials never travel in the URI, RFC 6749 §2.3.1).
+#[derive(Debug)]
+pub struct TokenRequest {
+    params: Result<Params, WireError>,
+    authorization: Option<String>,
+    query_present: bool,
+}
+
+impl TokenRequest {
+    /// A request from its HTTP parts. Parsing happens here; errors are answered by [`start`].
+    pub fn from_http(
+        content_type: Option<&str>,
+        authorization: Option<&str>,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Self {
+        Self {
+            params: parse_body(content_type, body),
+            authorization: authorization.map(str::to_owned),
+            query_present: query.is_some_and(|q| !q.is_empty()),
+        }
+    }
+
+    /// A request from already-parsed body parameters and an optional `Authorization` header.
+    pub fn from_params(params: Params, authorization: Option<&str>) -> Self {
+        Self { params: Ok(params), authorization: authorization.map(str::to_owned), query_present: false }
+    }
+}
+
+/// How the client authenticated (RFC 6749 §2.3; exactly one method per request).
+#[derive(Debug)]
+pub(crate) enum ClientAuth {
+    Basic(Secret),
+    Post(Secret),
+    None,
+}
+
+/// The request after syntax checks, before the client is known.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    params: Params,
+    grant: GrantType,
+    auth: ClientAuth,
+}
+
+/// Names whose repetition is refused (RFC 6749 §3.2).
+const DEFINED: &[&str] = &[
+    "grant_type",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "refresh_token",
+    "scope",
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+    "user_lookup",
+];
+
+fn bad_request(description: &'static str) -> Step {
+    Step::error(OAuthError::invalid_request(description))
+}
+
+/// Starts the token endpoint machine. Answers directly with `invalid_request` (unreadable,
+/// repeated or missing parameters, a query string, two authentication methods),
+/// `unsupported_grant_type`, or `invalid_client` (malformed Basic credentials, no client
+/// identification); otherwise the first step is [`Step::NeedClient`].
+pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step {
+    let params = match request.params {
+        Ok(p) => p,
+        Err(WireError::TooLarge) => {
+            let mut e = OAuthError::invalid_request("request body too large");
+            e.status = 413;
+            return Step::error(e);
+        }
+        Err(WireError::UnsupportedMediaType) => {
+            return bad_request("content type must be application/x-www-form-urlencoded or application/json");
+        }
+        Err(_) => return bad_request("malformed or oversized parameters"),
+    };
+    if request.query_present {
+        return bad_request("parameters must be sent in the request body");
+    }
+    if params.first_repeated(DEFINED).is_some() {
+        return bad_request("a parameter is repeated");
+    }
+    let get = |n: &str| params.get(n).ok().flatten();
+    let grant = match get("grant_type") {
+        None => return bad_request("grant_type missing"),
+        Some(g) => match GrantType::parse(g) {
+            Some(g) if g != GrantType::UserImpersonation => g,
+            _ => {
+                return Step::error(OAuthError::new(
+                    crate::error::ErrorCode::UNSUPPORTED_GRANT_TYPE,
+                    "grant_type not supported",
+                ));
+            }
+        },
+    };
+    if params.contains("client_assertion") || params.contains("client_assertion_type") {
+        return Step::error(OAuthError::invalid_client(false));
+    }
+    let body_id = get("client_id").map(str::to_owned);
+    let body_secret = get("client_secret").map(|s| Secret::new(s.to_owned()));
+    let (client_id, auth) = match (request.authorization.as_deref(), body_id, body_secret) {
+        (Some(_), _, Some(_)) => return bad_request("use one client authentication method"),
+        (Some(h), body_id, None) => {
+            let Ok(basic) = BasicCredentials::parse(h) else {
+                return Step::error(OAuthError::invalid_client(true));
+            };
+            if body_id.is_some_and(|id| id != basic.client_id) {
+                return bad_request("client_id does not match the authenticated client");
+            }
+            (basic.client_id, ClientAuth::Basic(basic.client_secret))
+        }
+        (None, Some(id), Some(secret)) => (id, ClientAuth::Post(secret)),
+        (None, Some(id), None) => (id, ClientAuth::None),
+        (None, None, _) => return Step::error(OAuthError::invalid_client(false)),
+    };
+    if client_id.len() > MAX_CLIENT_ID_BYTES {
+        return Step::error(OAuthError::invalid_client(matches!(auth, ClientAuth::Basic(_))));
+    }
+    Step::NeedClient(NeedClient {
+        config: Arc::clone(config),
+        now,
+        client_id,
+        then: AfterClient::Token(Box::new(Parsed { params, grant, auth })),
+    })
+}
+
+/// A digest no secret hashes to in practice, compared when the client is unknown so that an
+/// unknown client and a wrong secret take the same work (F21).
+const DUMMY: TokenDigest = TokenDigest::from_bytes([0x5a; 32]);
+
+pub(crate) fn after_client(
+    config: Arc<Config>,
+    now: UnixTime,
+    parsed: Parsed,
+    answer: Result<Option<Arc<Client>>, StoreError>,
+) -> Step {
+    let used_basic = matches!(parsed.auth, ClientAuth::Basic(_));
+    let client = match answer {
+        Ok(c) => c,
+        Err(e) => return Step::error(OAuthError::from_store(e)),
+    };
+    let authenticated = match (&client, &parsed.auth) {
+        (Some(c), ClientAuth::Basic(s) | ClientAuth::Post(s)) => c.is_confidential() && c.verify_secret(s),
+        (Some(c), ClientAuth::None) => !c.is_confidential(),
+        (None, ClientAuth::Basic(s) | ClientAuth::Post(s)) => {
+            let _ = s.digest().ct_eq(&DUMMY);
+            false
+        }
+        (None, ClientAuth::None) => false,
+    };
+    let Some(client) = client.filter(|_| authenticated) else {
+        return Step::error(OAuthError::invalid_client(used_basic));
+    };
+    if !client.allows_grant(parsed.grant) {
+        return Step::error(OAuthError::new(
+            crate::error::ErrorCode::UNAUTHORIZED_CLIENT,
+            "client may not use this grant type",
+        ));
+    }
+    let ctx = Ctx { config, now, client };
+    match parsed.grant {
+        GrantType::AuthorizationCode => authorization_code::start(ctx, &parsed.params),
+        GrantType::ClientCredentials => client_credentials::start(ctx, &parsed.params),
+        GrantType::RefreshToken => refresh_token::start(ctx, &parsed.params),
+        GrantType::UserImpersonation => {
+            Step::error(OAuthError::new(crate::error::ErrorCode::UNSUPPORTED_GRANT_TYPE, "grant_type not supported"))
+        }
+    }
+}
+
+/// What every grant needs once the client is authenticated.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    pub(crate) config: Arc<Config>,
+    pub(crate) now: UnixTime,
+    pub(crate) client: Arc<Client>,
+}
+
+/// What to issue.
+pub(crate) struct Issue {
+    pub(crate) grant_id: GrantId,
+    pub(crate) subject: Subject,
+    /// Scope of the access token.
+    pub(crate) scope: ScopeSet,
+    /// A refresh token to issue: its scope, auth time and absolute expiry.
+    pub(crate) refresh: Option<(ScopeSet, UnixTime, UnixTime)>,
+}
+
+impl Ctx {
+    /// Generates the tokens, and asks to persist them; the token response follows the persist.
+    pub(crate) fn issue(&self, issue: Issue) -> Step {
+        let entropy = self.config.entropy();
+        let Ok(access) = new_token(entropy) else { return Step::error(OAuthError::entropy_failed()) };
+        let lifetime = self.config.lifetimes().access_token;
+        let mut writes = Vec::with_capacity(2);
+        writes.push(Write::AccessToken {
+            key: access.digest(),
+            record: AccessTokenRecord {
+                grant_id: issue.grant_id.clone(),
+                client_id: self.client.client_id().to_owned(),
+                subject: issue.subject.clone(),
+                scope: issue.scope.clone(),
+                issued_at: self.now,
+                expires_at: self.now.plus(lifetime),
+            },
+        });
+        let refresh_token = match issue.refresh {
+            None => None,
+            Some((scope, auth_time, expires_at)) => {
+                let Ok(rt) = new_token(entropy) else { return Step::error(OAuthError::entropy_failed()) };
+                let Subject::User(subject) = issue.subject else {
+                    return Step::error(OAuthError::from_store(StoreError::Failed));
+                };
+                writes.push(Write::RefreshToken {
+                    key: rt.digest(),
+                    record: RefreshTokenRecord {
+                        grant_id: issue.grant_id,
+                        client_id: self.client.client_id().to_owned(),
+                        subject,
+                        scope,
+                        auth_time,
+                        issued_at: self.now,
+                        expires_at,
+                    },
+                });
+                Some(rt)
+            }
+        };
+        Step::Persist(Persist {
+            writes,
+            now: self.now,
+            success: Response::Token(TokenResponse {
+                access_token: access,
+                token_type: "Bearer",
+                expires_in: lifetime,
+                scope: issue.scope,
+                refresh_token,
+            }),
+            failure: OnFailure::Json,
+        })
+    }
+
+    /// A new grant identifier, or the entropy error.
+    pub(crate) fn new_grant_id(&self) -> Result<GrantId, Step> {
+        new_grant_id(self.config.entropy()).map_err(|_| Step::error(OAuthError::entropy_failed()))
+    }
+}
+
+/// The requested `scope` parsed and checked against `allowed` (RFC 6749 §3.3): omitted means
+/// `default`; anything outside `allowed` is `invalid_scope` (D9).
+pub(crate) fn requested_scope(
+    params: &Params,
+    allowed: &ScopeSet,
+    default: impl FnOnce() -> ScopeSet,
+) -> Result<ScopeSet, Step> {
+    match params.get("scope").ok().flatten() {
+        None => Ok(default()),
+        Some(s) => match ScopeSet::parse(s) {
+            Ok(s) if s.is_subset(allowed) => Ok(s),
+            Ok(_) => Err(Step::error(OAuthError::invalid_scope("requested scope exceeds what may be granted"))),
+            Err(_) => Err(Step::error(OAuthError::invalid_scope("scope is malformed"))),
+        },
+    }
+}

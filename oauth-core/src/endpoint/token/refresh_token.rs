@@ -1,0 +1,107 @@
+//! `grant_type=refresh_token` (RFC 6749 §6; RFC 9700 §4.14.2): look the token up, check client
+//! binding, expiry and scope without changing anything, then take (rotate) it atomically and
+//! issue a new access token and a new refresh token with the grant's original scope. A rotated
+//! token presented again by its own client revokes the whole grant (D10).
+
+use super::{Ctx, Issue};
+use crate::error::{OAuthError, StoreError};
+use crate::step::{LookupRefreshToken, RevokeGrant, Step, TakeRefreshToken};
+use crate::store::{RefreshTokenRecord, TokenState};
+use crate::time::UnixTime;
+use crate::types::{ScopeSet, Subject, TokenDigest};
+use crate::wire::Params;
+
+const MAX_REFRESH_TOKEN_BYTES: usize = 256;
+
+/// The request waiting for the refresh token.
+#[derive(Debug)]
+pub(crate) struct RefreshPending {
+    pub(crate) now: UnixTime,
+    ctx: Ctx,
+    /// The requested scope, parsed; `None` when omitted.
+    scope: Option<ScopeSet>,
+}
+
+fn invalid() -> Step {
+    Step::error(OAuthError::invalid_grant("invalid refresh token"))
+}
+
+pub(super) fn start(ctx: Ctx, params: &Params) -> Step {
+    let Some(token) = params.get("refresh_token").ok().flatten() else {
+        return Step::error(OAuthError::invalid_request("refresh_token missing"));
+    };
+    if token.len() > MAX_REFRESH_TOKEN_BYTES {
+        return invalid();
+    }
+    let scope = match params.get("scope").ok().flatten().map(ScopeSet::parse) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(_)) => return Step::error(OAuthError::invalid_scope("scope is malformed")),
+    };
+    Step::LookupRefreshToken(LookupRefreshToken {
+        key: TokenDigest::of(token),
+        pending: Box::new(RefreshPending { now: ctx.now, ctx, scope }),
+    })
+}
+
+/// Reuse of a rotated token: revoke the grant if it is the token's own client.
+fn reused(p: &RefreshPending, r: RefreshTokenRecord) -> Step {
+    if r.client_id == p.ctx.client.client_id() {
+        Step::RevokeGrant(RevokeGrant {
+            grant_id: r.grant_id,
+            now: p.now,
+            then: OAuthError::invalid_grant("invalid refresh token"),
+        })
+    } else {
+        invalid()
+    }
+}
+
+pub(crate) fn after_lookup_refresh(
+    key: TokenDigest,
+    p: RefreshPending,
+    answer: Result<TokenState<RefreshTokenRecord>, StoreError>,
+) -> Step {
+    let record = match answer {
+        Err(e) => return Step::error(OAuthError::from_store(e)),
+        Ok(TokenState::Missing) => return invalid(),
+        Ok(TokenState::Used(r)) => return reused(&p, r),
+        Ok(TokenState::Active(r)) => r,
+    };
+    // Nothing below changes the token: a refused request leaves it usable (D7).
+    if record.client_id != p.ctx.client.client_id() || record.expires_at.is_expired_at(p.now) {
+        return invalid();
+    }
+    if p.scope.as_ref().is_some_and(|s| !s.is_subset(&record.scope)) {
+        return Step::error(OAuthError::invalid_scope("requested scope exceeds the original grant"));
+    }
+    Step::TakeRefreshToken(TakeRefreshToken { key, pending: Box::new(p) })
+}
+
+pub(crate) fn after_take_refresh(
+    p: RefreshPending,
+    answer: Result<TokenState<RefreshTokenRecord>, StoreError>,
+) -> Step {
+    let record = match answer {
+        Err(e) => return Step::error(OAuthError::from_store(e)),
+        Ok(TokenState::Missing) => return invalid(),
+        // Another request rotated it between our lookup and take: that is a reuse.
+        Ok(TokenState::Used(r)) => return reused(&p, r),
+        Ok(TokenState::Active(r)) => r,
+    };
+    if record.client_id != p.ctx.client.client_id() || record.expires_at.is_expired_at(p.now) {
+        return invalid();
+    }
+    let scope = match p.scope {
+        Some(s) if s.is_subset(&record.scope) => s,
+        Some(_) => return Step::error(OAuthError::invalid_scope("requested scope exceeds the original grant")),
+        None => record.scope.clone(),
+    };
+    p.ctx.issue(Issue {
+        grant_id: record.grant_id,
+        subject: Subject::User(record.subject),
+        scope,
+        // The new refresh token keeps the grant's scope and absolute expiry (RFC 6749 §6).
+        refresh: Some((record.scope, record.auth_time, record.expires_at)),
+    })
+}

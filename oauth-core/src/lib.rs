@@ -1,0 +1,84 @@
+//! # oauth-core
+//!
+//! A sans-IO OAuth 2 authorization-server core. Every endpoint is a state machine that turns a
+//! parsed request and the current time into a [`Step`]: either the final [`Response`] or a
+//! question for the caller (look up a client, take a code, persist tokens, ask the resource
+//! owner). The core never reads a clock, never asks the OS for randomness, never touches
+//! sockets, files or environment variables, and never awaits:
+//!
+//! - **time** is an argument ([`UnixTime`], seconds);
+//! - **randomness** comes from an injected [`Entropy`];
+//! - **storage** answers come back through `resume`, in the order the machine fixes:
+//!   authenticate the client, take the code or refresh token, persist, respond.
+//!
+//! OAuth errors (RFC 6749 §5.2, §4.1.2.1) are ordinary [`Response`]s; [`Response::to_http`]
+//! maps every response to status, headers and body in one place.
+//!
+//! ## Driving a machine
+//!
+//! An async adapter writes one loop like this for every endpoint (the sync [`drive`] function
+//! is the same loop over the [`store`] traits):
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! # use oauth_core::*;
+//! # fn demo(config: Arc<Config>, store: &NullStore, now: UnixTime) -> Response {
+//! let request = TokenRequest::from_http(
+//!     Some("application/x-www-form-urlencoded"),
+//!     Some("Basic c3ZjLWE6czNjcmV0LXN2Yw=="),
+//!     None,
+//!     b"grant_type=client_credentials",
+//! );
+//! let mut step = token::start(&config, request, now);
+//! loop {
+//!     step = match step {
+//!         Step::NeedClient(q) => { let c = store.client(q.client_id()); q.resume(c) }
+//!         Step::TakeCode(q) => { let r = store.take_code(q.key(), q.now()); q.resume(r) }
+//!         Step::LookupRefreshToken(q) => { let r = store.refresh_token(q.key(), q.now()); q.resume(r) }
+//!         Step::TakeRefreshToken(q) => { let r = store.take_refresh_token(q.key(), q.now()); q.resume(r) }
+//!         Step::RevokeGrant(q) => { let r = store.revoke_grant(q.grant_id(), q.now()); q.resume(r) }
+//!         Step::Persist(q) => { let r = store.persist(q.writes(), q.now()); q.resume(r) }
+//!         Step::NeedOwner(q) => q.resume(OwnerDecision::LoginRequired),
+//!         Step::Respond(r) => break r,
+//!     };
+//! }
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![forbid(unused_must_use)]
+
+pub mod client;
+pub mod config;
+pub mod drive;
+pub mod endpoint;
+pub mod entropy;
+pub mod error;
+pub mod pkce;
+pub mod response;
+pub mod step;
+pub mod store;
+pub mod time;
+pub mod types;
+pub mod wire;
+
+pub use client::{AppType, Client, ClientRegistration, ConsentMethod, RegistrationError};
+pub use config::{Config, Lifetimes};
+pub use drive::{Driven, Store, drive};
+pub use endpoint::authorize::{self, AuthorizeRequest};
+pub use endpoint::token::{self, TokenRequest};
+pub use entropy::{Entropy, EntropyError, FailingEntropy, SeededEntropy};
+pub use error::{ApiMisuse, ErrorCode, OAuthError, StoreError};
+pub use pkce::{CodeChallenge, PkceMethod};
+pub use response::{HttpResponse, Redirect, Response, TokenResponse};
+pub use step::{
+    Approval, LookupRefreshToken, NeedClient, NeedOwner, OwnerDecision, Persist, Prompt, RevokeGrant, Step, TakeCode,
+    TakeRefreshToken,
+};
+pub use store::{
+    AccessTokenRecord, ClientRegistry, CodeRecord, CodeStore, NullStore, RefreshStore, RefreshTokenRecord, TokenState,
+    TokenStore, Write,
+};
+pub use time::UnixTime;
+pub use types::{GrantId, GrantType, ScopeSet, Secret, Subject, TokenDigest};

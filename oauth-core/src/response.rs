@@ -1,0 +1,199 @@
+//! Responses the machines produce, and the one function that maps them to HTTP
+//! ([`Response::to_http`]).
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::error::{Challenge, OAuthError};
+use crate::types::{ScopeSet, Secret};
+
+/// What an endpoint answers. Produced only as [`crate::Step::Respond`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+#[non_exhaustive]
+pub enum Response {
+    /// A successful token response (RFC 6749 §5.1).
+    Token(TokenResponse),
+    /// A redirect back to the client: an authorization response or an error redirect
+    /// (RFC 6749 §4.1.2, §4.1.2.1).
+    Redirect(Redirect),
+    /// An error answered directly as JSON (RFC 6749 §5.2), never redirected.
+    Error(OAuthError),
+}
+
+/// The body of a successful token response (RFC 6749 §5.1, D2). `Debug` redacts the tokens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: Secret,
+    /// Always `Bearer` (RFC 6750).
+    pub token_type: &'static str,
+    /// Access token lifetime in seconds.
+    pub expires_in: u64,
+    /// The granted scope, always present (D2).
+    pub scope: ScopeSet,
+    /// A refresh token, when one was issued.
+    pub refresh_token: Option<Secret>,
+}
+
+/// A redirect to the client's redirect URI. `Debug` shows the URI without its query, which
+/// holds the authorization code.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Redirect {
+    /// The full `Location` value.
+    pub location: String,
+    /// 302 after a GET, 303 after a POST (RFC 9700 §4.12: never 307).
+    pub status: u16,
+}
+
+impl fmt::Debug for Redirect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let base = self.location.split('?').next().unwrap_or("");
+        f.debug_struct("Redirect")
+            .field("location", &format_args!("{base}?<redacted>"))
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+/// A response as HTTP: status, headers and body. Header names are lower case.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// Header fields in order.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body (JSON, or empty for redirects).
+    pub body: String,
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+#[derive(Serialize)]
+struct TokenBody<'a> {
+    access_token: &'a str,
+    token_type: &'a str,
+    expires_in: u64,
+    scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_description: Option<&'a str>,
+}
+
+const JSON: &str = "application/json";
+
+impl Response {
+    /// The HTTP form of this response (RFC 6749 §5.1, §5.2, §4.1.2):
+    /// - token: 200, `application/json`, `Cache-Control: no-store`, `Pragma: no-cache`;
+    /// - error: its status, the same headers, and `WWW-Authenticate: Basic realm="oauth"` for
+    ///   `invalid_client` after `Authorization` header authentication;
+    /// - redirect: 302 or 303 with `Location`, `Cache-Control: no-store` and
+    ///   `Referrer-Policy: no-referrer`.
+    #[must_use]
+    pub fn to_http(&self) -> HttpResponse {
+        match self {
+            Self::Token(t) => {
+                let body = TokenBody {
+                    access_token: t.access_token.expose(),
+                    token_type: t.token_type,
+                    expires_in: t.expires_in,
+                    scope: t.scope.to_string(),
+                    refresh_token: t.refresh_token.as_ref().map(Secret::expose),
+                };
+                HttpResponse { status: 200, headers: json_headers(), body: to_json(&body) }
+            }
+            Self::Error(e) => error_http(e),
+            Self::Redirect(r) => HttpResponse {
+                status: r.status,
+                headers: vec![
+                    ("location", r.location.clone()),
+                    ("cache-control", "no-store".into()),
+                    ("referrer-policy", "no-referrer".into()),
+                ],
+                body: String::new(),
+            },
+        }
+    }
+
+    /// The error this response carries, if it is an error (a redirect's error is not parsed).
+    #[must_use]
+    pub const fn error(&self) -> Option<&OAuthError> {
+        match self {
+            Self::Error(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn json_headers() -> Vec<(&'static str, String)> {
+    vec![("content-type", JSON.into()), ("cache-control", "no-store".into()), ("pragma", "no-cache".into())]
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    // Serializing these plain structs of strings and integers cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|_| String::from("{\"error\":\"server_error\"}"))
+}
+
+fn error_http(e: &OAuthError) -> HttpResponse {
+    let mut headers = json_headers();
+    if let Some(Challenge::Basic) = e.challenge {
+        headers.push(("www-authenticate", "Basic realm=\"oauth\", charset=\"UTF-8\"".into()));
+    }
+    let body = to_json(&ErrorBody { error: e.code.as_str(), error_description: e.description });
+    HttpResponse { status: e.status, headers, body }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn error_mapping() {
+        let h = Response::Error(OAuthError::invalid_client(true)).to_http();
+        assert_eq!(h.status, 401);
+        assert!(h.headers.iter().any(|(n, v)| *n == "www-authenticate" && v.starts_with("Basic realm=")));
+        assert_eq!(h.body, r#"{"error":"invalid_client","error_description":"client authentication failed"}"#);
+        let h = Response::Error(OAuthError::invalid_client(false)).to_http();
+        assert!(!h.headers.iter().any(|(n, _)| *n == "www-authenticate"));
+        let h = Response::Error(OAuthError::new(ErrorCode::INVALID_SCOPE, "x")).to_http();
+        assert_eq!(h.status, 400);
+        assert!(h.headers.contains(&("cache-control", "no-store".into())));
+    }
+
+    #[test]
+    fn token_mapping_and_redaction() {
+        let t = Response::Token(TokenResponse {
+            access_token: Secret::new("AT".into()),
+            token_type: "Bearer",
+            expires_in: 3600,
+            scope: ScopeSet::parse("b a").unwrap(),
+            refresh_token: None,
+        });
+        let h = t.to_http();
+        assert_eq!(h.body, r#"{"access_token":"AT","token_type":"Bearer","expires_in":3600,"scope":"a b"}"#);
+        assert!(h.headers.contains(&("pragma", "no-cache".into())));
+        assert!(!format!("{t:?}").contains("\"AT\""));
+        assert!(!format!("{h:?}").contains("AT\""));
+        let r = Redirect { location: "https://a.example/cb?code=SECRET".into(), status: 302 };
+        assert!(!format!("{r:?}").contains("SECRET"));
+    }
+}

@@ -1,0 +1,361 @@
+//! The step API: every endpoint is a state machine that returns a [`Step`]. A step is either the
+//! final [`Response`] or a question for the caller; each question is an owned value whose
+//! `resume(self, answer)` consumes it, so a question cannot be answered twice or with the wrong
+//! kind of answer.
+//!
+//! The order is fixed by the machines: authenticate the client, then take the code or refresh
+//! token, then persist what is issued, and only then respond with tokens.
+
+use std::sync::Arc;
+
+use crate::client::Client;
+use crate::config::Config;
+use crate::endpoint::{authorize, token};
+use crate::error::{OAuthError, StoreError};
+use crate::response::Response;
+use crate::store::{CodeRecord, RefreshTokenRecord, TokenState, Write};
+use crate::time::UnixTime;
+use crate::types::{GrantId, ScopeSet, TokenDigest};
+
+/// One step of an endpoint machine. Drivers match on every variant; the enum is exhaustive on
+/// purpose, so a new kind of question breaks every driver at compile time instead of falling
+/// into a wildcard arm.
+#[must_use = "a step must be answered or its response sent"]
+#[derive(Debug)]
+#[expect(clippy::exhaustive_enums, reason = "a new question must break every driver at compile time")]
+pub enum Step {
+    /// Look up a client by `client_id`.
+    NeedClient(NeedClient),
+    /// Ask the application to authenticate the resource owner and obtain consent.
+    NeedOwner(NeedOwner),
+    /// Atomically take (mark used) an authorization code.
+    TakeCode(TakeCode),
+    /// Read a refresh token's state without changing it.
+    LookupRefreshToken(LookupRefreshToken),
+    /// Atomically take (rotate) a refresh token.
+    TakeRefreshToken(TakeRefreshToken),
+    /// Revoke every credential of a grant (replay detected).
+    RevokeGrant(RevokeGrant),
+    /// Write issued credentials, all or nothing.
+    Persist(Persist),
+    /// Send this response; the machine is finished.
+    Respond(Response),
+}
+
+impl Step {
+    pub(crate) const fn error(e: OAuthError) -> Self {
+        Self::Respond(Response::Error(e))
+    }
+}
+
+/// Where the machine goes after a client lookup.
+#[derive(Debug)]
+pub(crate) enum AfterClient {
+    Authorize(Box<authorize::Parsed>),
+    Token(Box<token::Parsed>),
+}
+
+/// Question: which client is registered as [`NeedClient::client_id`]?
+#[derive(Debug)]
+#[must_use = "answer the question with resume"]
+pub struct NeedClient {
+    pub(crate) config: Arc<Config>,
+    pub(crate) now: UnixTime,
+    pub(crate) client_id: String,
+    pub(crate) then: AfterClient,
+}
+
+impl NeedClient {
+    /// The `client_id` to look up.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The time of the request.
+    #[must_use]
+    pub const fn now(&self) -> UnixTime {
+        self.now
+    }
+
+    /// Continues with the registry's answer: the client, `None` when unknown, or a store error
+    /// (answered as `server_error` or `temporarily_unavailable`).
+    pub fn resume(self, answer: Result<Option<Arc<Client>>, StoreError>) -> Step {
+        match self.then {
+            AfterClient::Authorize(p) => authorize::after_client(self.config, self.now, *p, answer),
+            AfterClient::Token(p) => token::after_client(self.config, self.now, *p, answer),
+        }
+    }
+}
+
+/// What a resource owner may be asked for (`prompt`, OpenID Connect Core §3.1.2.1; D12).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Prompt {
+    /// `prompt=none`: show no page; answer [`OwnerDecision::LoginRequired`] or
+    /// [`OwnerDecision::ConsentRequired`] when one would be needed.
+    pub none: bool,
+    /// `prompt=login`: authenticate again even with a session.
+    pub login: bool,
+    /// `prompt=consent`: ask for consent even if the client is trusted or consent was given.
+    pub consent: bool,
+}
+
+/// An authenticated resource owner's approval.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Approval {
+    /// The resource owner's user identifier (the token's `sub`).
+    pub subject: String,
+    /// When the resource owner last authenticated.
+    pub auth_time: UnixTime,
+    /// The scopes approved; `None` approves exactly [`NeedOwner::scope`]. Must be a subset of it.
+    pub scope: Option<ScopeSet>,
+}
+
+impl Approval {
+    /// An approval of everything requested by `subject`, authenticated at `auth_time`.
+    #[must_use]
+    pub const fn new(subject: String, auth_time: UnixTime) -> Self {
+        Self { subject, auth_time, scope: None }
+    }
+
+    /// Narrows the approval to `scope`.
+    #[must_use]
+    pub fn with_scope(mut self, scope: ScopeSet) -> Self {
+        self.scope = Some(scope);
+        self
+    }
+}
+
+/// The application's answer to [`NeedOwner`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OwnerDecision {
+    /// The resource owner is authenticated and approved.
+    Approve(Approval),
+    /// The resource owner denied: error redirect `access_denied` (RFC 6749 §4.1.2.1).
+    Deny,
+    /// No authenticated resource owner and no page may be shown: `login_required`.
+    LoginRequired,
+    /// Consent is needed and no page may be shown: `consent_required`.
+    ConsentRequired,
+}
+
+/// Question: who is the resource owner, and do they approve? The request is fully validated at
+/// this point; the application shows its login and consent pages (answering nothing, and
+/// re-running the request later) or answers with an [`OwnerDecision`].
+#[derive(Debug)]
+#[must_use = "answer the question with resume"]
+pub struct NeedOwner {
+    pub(crate) pending: Box<authorize::Pending>,
+}
+
+impl NeedOwner {
+    /// The client asking for authorization.
+    #[must_use]
+    pub fn client(&self) -> &Client {
+        &self.pending.client
+    }
+
+    /// The scope to approve: the requested scope, or the client's default (D9).
+    #[must_use]
+    pub fn scope(&self) -> &ScopeSet {
+        &self.pending.scope
+    }
+
+    /// The `prompt` values.
+    #[must_use]
+    pub const fn prompt(&self) -> Prompt {
+        self.pending.prompt
+    }
+
+    /// The `login_hint`, if sent.
+    #[must_use]
+    pub fn login_hint(&self) -> Option<&str> {
+        self.pending.login_hint.as_deref()
+    }
+
+    /// The `max_age` in seconds, if sent: authenticate again when the last authentication is
+    /// older.
+    #[must_use]
+    pub const fn max_age(&self) -> Option<u64> {
+        self.pending.max_age
+    }
+
+    /// The time of the request.
+    #[must_use]
+    pub const fn now(&self) -> UnixTime {
+        self.pending.now
+    }
+
+    /// Continues with the decision.
+    pub fn resume(self, decision: OwnerDecision) -> Step {
+        authorize::after_owner(*self.pending, decision)
+    }
+}
+
+/// Question: take the authorization code with digest [`TakeCode::key`] (see
+/// [`crate::CodeStore::take_code`] for the atomicity contract).
+#[derive(Debug)]
+#[must_use = "answer the question with resume"]
+pub struct TakeCode {
+    pub(crate) key: TokenDigest,
+    pub(crate) pending: Box<token::CodePending>,
+}
+
+impl TakeCode {
+    /// SHA-256 of the presented code.
+    #[must_use]
+    pub const fn key(&self) -> &TokenDigest {
+        &self.key
+    }
+
+    /// The time of the request.
+    #[must_use]
+    pub const fn now(&self) -> UnixTime {
+        self.pending.now
+    }
+
+    /// Continues with the code's state before the take.
+    pub fn resume(self, answer: Result<TokenState<CodeRecord>, StoreError>) -> Step {
+        token::after_take_code(*self.pending, answer)
+    }
+}
+
+/// Question: what is the state of the refresh token with digest
+/// [`LookupRefreshToken::key`]? Nothing changes yet: a request that fails validation leaves the
+/// token usable.
+#[derive(Debug)]
+#[must_use = "answer the question with resume"]
+pub struct LookupRefreshToken {
+    pub(crate) key: TokenDigest,
+    pub(crate) pending: Box<token::RefreshPending>,
+}
+
+impl LookupRefreshToken {
+    /// SHA-256 of the presented refresh token.
+    #[must_use]
+    pub const fn key(&self) -> &TokenDigest {
+        &self.key
+    }
+
+    /// The time of the request.
+    #[must_use]
+    pub const fn now(&self) -> UnixTime {
+        self.pending.now
+    }
+
+    /// Continues with the token's state.
+    pub fn resume(self, answer: Result<TokenState<RefreshTokenRecord>, StoreError>) -> Step {
+        token::after_lookup_refresh(self.key, *self.pending, answer)
+    }
+}
+
+/// Question: take (rotate) the refresh token with digest [`TakeRefreshToken::key`] (see
+/// [`crate::RefreshStore::take_refresh_token`]).
+#[derive(Debug)]
+#[must_use = "answer the question with resume"]
+pub struct TakeRefreshToken {
+    pub(crate) key: TokenDigest,
+    pub(crate) pending: Box<token::RefreshPending>,
+}
+
+impl TakeRefreshToken {
+    /// SHA-256 of the presented refresh token.
+    #[must_use]
+    pub const fn key(&self) -> &TokenDigest {
+        &self.key
+    }
+
+    /// The time of the request.
+    #[must_use]
+    pub const fn now(&self) -> UnixTime {
+        self.pending.now
+    }
+
+    /// Continues with the token's state before the take.
+    pub fn resume(self, answer: Result<TokenState<RefreshTokenRecord>, StoreError>) -> Step {
+        token::after_take_refresh(*self.pending, answer)
+    }
+}
+
+/// Question: revoke every credential of grant [`RevokeGrant::grant_id`]. Asked when a used code
+/// or rotated refresh token is presented again by its own client (D10, D13).
+#[derive(Debug)]
+#[must_use = "answer the question with resume"]
+pub struct RevokeGrant {
+    pub(crate) grant_id: GrantId,
+    pub(crate) now: UnixTime,
+    pub(crate) then: OAuthError,
+}
+
+impl RevokeGrant {
+    /// The grant to revoke.
+    #[must_use]
+    pub const fn grant_id(&self) -> &GrantId {
+        &self.grant_id
+    }
+
+    /// The time of the request.
+    #[must_use]
+    pub const fn now(&self) -> UnixTime {
+        self.now
+    }
+
+    /// Continues once the grant is revoked (or the store failed).
+    pub fn resume(self, answer: Result<(), StoreError>) -> Step {
+        match answer {
+            Ok(()) => Step::error(self.then),
+            Err(e) => Step::error(OAuthError::from_store(e)),
+        }
+    }
+}
+
+/// How a failed persist is answered.
+#[derive(Debug)]
+pub(crate) enum OnFailure {
+    /// As a JSON error (token endpoint).
+    Json,
+    /// As an error redirect (authorization endpoint).
+    Redirect(authorize::RedirectTarget),
+}
+
+/// Question: write [`Persist::writes`] all or nothing (see [`crate::TokenStore::persist`]).
+/// The response that carries the credentials exists only after this succeeds.
+#[derive(Debug)]
+#[must_use = "answer the question with resume"]
+pub struct Persist {
+    pub(crate) writes: Vec<Write>,
+    pub(crate) now: UnixTime,
+    pub(crate) success: Response,
+    pub(crate) failure: OnFailure,
+}
+
+impl Persist {
+    /// The records to write.
+    #[must_use]
+    pub fn writes(&self) -> &[Write] {
+        &self.writes
+    }
+
+    /// The time of the request.
+    #[must_use]
+    pub const fn now(&self) -> UnixTime {
+        self.now
+    }
+
+    /// Continues with the store's answer: the response with the credentials, or an error that
+    /// issues nothing.
+    pub fn resume(self, answer: Result<(), StoreError>) -> Step {
+        let err = match answer {
+            Ok(()) => return Step::Respond(self.success),
+            Err(StoreError::GrantRevoked) => OAuthError::invalid_grant("grant revoked"),
+            Err(e) => OAuthError::from_store(e),
+        };
+        match self.failure {
+            OnFailure::Json => Step::error(err),
+            OnFailure::Redirect(target) => Step::Respond(target.error(&err)),
+        }
+    }
+}
