@@ -181,7 +181,8 @@ impl Client {
             validate_origin(origin)?;
         }
         if !reg.allowed_origins.is_empty()
-            && !(app_type == AppType::Spa || grants.contains(&GrantType::UserImpersonation))
+            && app_type != AppType::Spa
+            && !grants.contains(&GrantType::UserImpersonation)
         {
             return Err(reg_err(
                 "allowed_origins",

@@ -63,6 +63,11 @@ pub mod time;
 pub mod types;
 pub mod wire;
 
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests;
+
 pub use client::{AppType, Client, ClientRegistration, ConsentMethod, RegistrationError};
 pub use config::{Config, Lifetimes};
 pub use drive::{Driven, Store, drive};

@@ -12,11 +12,11 @@ pub(super) fn start(ctx: Ctx, params: &Params) -> Step {
     let allowed = ctx.client.allowed_scopes();
     let scope = match requested_scope(params, allowed, || allowed.without("offline_access")) {
         Ok(s) => s,
-        Err(step) => return step,
+        Err(e) => return Step::error(e),
     };
     let grant_id = match ctx.new_grant_id() {
         Ok(g) => g,
-        Err(step) => return step,
+        Err(e) => return Step::error(e),
     };
     let subject = Subject::Client(ctx.client.client_id().to_owned());
     ctx.issue(Issue { grant_id, subject, scope, refresh: None })

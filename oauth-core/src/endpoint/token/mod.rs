@@ -274,8 +274,8 @@ impl Ctx {
     }
 
     /// A new grant identifier, or the entropy error.
-    pub(crate) fn new_grant_id(&self) -> Result<GrantId, Step> {
-        new_grant_id(self.config.entropy()).map_err(|_| Step::error(OAuthError::entropy_failed()))
+    pub(crate) fn new_grant_id(&self) -> Result<GrantId, OAuthError> {
+        new_grant_id(self.config.entropy()).map_err(|_| OAuthError::entropy_failed())
     }
 }
 
@@ -285,13 +285,13 @@ pub(crate) fn requested_scope(
     params: &Params,
     allowed: &ScopeSet,
     default: impl FnOnce() -> ScopeSet,
-) -> Result<ScopeSet, Step> {
+) -> Result<ScopeSet, OAuthError> {
     match params.get("scope").ok().flatten() {
         None => Ok(default()),
         Some(s) => match ScopeSet::parse(s) {
             Ok(s) if s.is_subset(allowed) => Ok(s),
-            Ok(_) => Err(Step::error(OAuthError::invalid_scope("requested scope exceeds what may be granted"))),
-            Err(_) => Err(Step::error(OAuthError::invalid_scope("scope is malformed"))),
+            Ok(_) => Err(OAuthError::invalid_scope("requested scope exceeds what may be granted")),
+            Err(_) => Err(OAuthError::invalid_scope("scope is malformed")),
         },
     }
 }

@@ -1,0 +1,4 @@
+//! Whole-flow tests of the machines with a virtual clock and seeded entropy.
+
+mod authorize_flow;
+mod token_flow;
