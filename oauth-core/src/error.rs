@@ -123,16 +123,17 @@ impl OAuthError {
         Self::new(ErrorCode::INVALID_SCOPE, description)
     }
 
-    /// `invalid_client` (RFC 6749 §5.2): 401 with a `Basic` challenge when the client used the
-    /// `Authorization` header, else 401 without a challenge. One description for every cause,
-    /// so the response does not reveal whether the client exists.
+    /// `invalid_client` (RFC 6749 §5.2): 401 with a `Basic` challenge. RFC 6749 requires the
+    /// challenge when the client used the `Authorization` header, and RFC 9110 §15.5.2 requires
+    /// one on every 401, so body authentication (`client_secret_post`) gets it too. One
+    /// description for every cause, so the response does not reveal whether the client exists.
     #[must_use]
-    pub const fn invalid_client(used_basic: bool) -> Self {
+    pub const fn invalid_client() -> Self {
         Self {
             code: ErrorCode::INVALID_CLIENT,
             description: Some("client authentication failed"),
             status: 401,
-            challenge: if used_basic { Some(Challenge::Basic) } else { None },
+            challenge: Some(Challenge::Basic),
         }
     }
 
@@ -180,7 +181,9 @@ pub enum StoreError {
     #[error("store failed")]
     Failed,
     /// A `persist` was refused because the grant it writes to was revoked meanwhile (a replayed
-    /// code or refresh token raced with this request). The core answers `invalid_grant`.
+    /// code or refresh token raced with this request). The core answers `invalid_grant`. A
+    /// store may instead accept such a write and keep its records revoked; see
+    /// [`crate::TokenStore::persist`].
     #[error("grant revoked")]
     GrantRevoked,
 }

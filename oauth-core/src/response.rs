@@ -168,12 +168,10 @@ mod tests {
 
     #[test]
     fn error_mapping() {
-        let h = Response::Error(OAuthError::invalid_client(true)).to_http();
+        let h = Response::Error(OAuthError::invalid_client()).to_http();
         assert_eq!(h.status, 401);
         assert!(h.headers.iter().any(|(n, v)| *n == "www-authenticate" && v.starts_with("Basic realm=")));
         assert_eq!(h.body, r#"{"error":"invalid_client","error_description":"client authentication failed"}"#);
-        let h = Response::Error(OAuthError::invalid_client(false)).to_http();
-        assert!(!h.headers.iter().any(|(n, _)| *n == "www-authenticate"));
         let h = Response::Error(OAuthError::new(ErrorCode::INVALID_SCOPE, "x")).to_http();
         assert_eq!(h.status, 400);
         assert!(h.headers.contains(&("cache-control", "no-store".into())));

@@ -198,16 +198,18 @@ pub trait RefreshStore: Send + Sync {
 /// Persists issued credentials and revokes grants.
 ///
 /// # Security contract
-/// `persist` writes all records or none, and must refuse with [`StoreError::GrantRevoked`] if
-/// the grant they belong to was revoked, so a replay that revokes a grant while its tokens are
-/// being issued cannot leave live tokens behind. After `revoke_grant`, every code, access token
-/// and refresh token of that grant must read as missing or inactive.
+/// `persist` writes all records or none. After `revoke_grant`, every code, access token and
+/// refresh token of that grant must read as missing or inactive, *including records persisted
+/// later*: a replay can revoke a grant between the take that won and the persist of its tokens.
+/// A store meets this either by remembering the revocation (a tombstone) and keeping later
+/// records of the grant inactive, or by refusing such a persist with
+/// [`StoreError::GrantRevoked`]; it must never leave a credential of a revoked grant active.
 pub trait TokenStore: Send + Sync {
     /// Writes `writes` atomically.
     ///
     /// # Errors
-    /// [`StoreError::GrantRevoked`] when the grant was revoked; other [`StoreError`]s when the
-    /// store fails (then nothing was written).
+    /// [`StoreError::GrantRevoked`] when the grant was revoked and the store refuses the write;
+    /// other [`StoreError`]s when the store fails (then nothing was written).
     fn persist(&self, writes: &[Write], now: UnixTime) -> Result<(), StoreError>;
 
     /// Revokes every credential of `grant_id` (RFC 6749 §4.1.2, §10.5; RFC 7009 §2.1).

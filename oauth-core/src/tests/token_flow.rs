@@ -293,10 +293,30 @@ fn client_authentication_f19_f21() {
         assert!(h.headers.iter().any(|(n, v)| *n == "www-authenticate" && v.starts_with("Basic ")), "{auth}");
         assert_eq!(h.body, r#"{"error":"invalid_client","error_description":"client authentication failed"}"#);
     }
-    // Wrong secret in the body: 401 without a challenge.
+    // Wrong secret in the body: 401, and every 401 carries a challenge (RFC 9110 §15.5.2).
     let r = token(&config, &store, "grant_type=client_credentials&client_id=svc-b&client_secret=nope", None, t(0));
     assert_eq!(r.to_http().status, 401);
-    assert!(!r.to_http().headers.iter().any(|(n, _)| *n == "www-authenticate"));
+    assert!(r.to_http().headers.iter().any(|(n, v)| *n == "www-authenticate" && v.starts_with("Basic ")));
+    // A client assertion beside a secret is two methods; alone it is unsupported (D16).
+    let assertion = "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=e30.e30.sig";
+    let r = token(
+        &config,
+        &store,
+        &format!("grant_type=client_credentials&client_id=svc-b&client_secret=s3cret-svcb{assertion}"),
+        None,
+        t(0),
+    );
+    assert_eq!(error_code(&r), "invalid_request");
+    let r = token(
+        &config,
+        &store,
+        &format!("grant_type=client_credentials{assertion}"),
+        Some(&basic("svc-b", "s3cret-svcb")),
+        t(0),
+    );
+    assert_eq!(error_code(&r), "invalid_request");
+    let r = token(&config, &store, &format!("grant_type=client_credentials&client_id=svc-b{assertion}"), None, t(0));
+    assert_eq!(error_code(&r), "invalid_client");
     // Two methods at once (TOK-11).
     let r = token(
         &config,

@@ -126,16 +126,22 @@ pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step
             }
         },
     };
-    if params.contains("client_assertion") || params.contains("client_assertion_type") {
-        return Step::error(OAuthError::invalid_client(false));
-    }
     let body_id = get("client_id").map(str::to_owned);
     let body_secret = get("client_secret").map(|s| Secret::new(s.to_owned()));
+    if get("client_assertion").is_some() || get("client_assertion_type").is_some() {
+        // RFC 6749 §5.2: more than one authentication mechanism is invalid_request; a JWT
+        // assertion alone (RFC 7523, not supported yet, D16) cannot authenticate anyone.
+        return if request.authorization.is_some() || body_secret.is_some() {
+            bad_request("use one client authentication method")
+        } else {
+            Step::error(OAuthError::invalid_client())
+        };
+    }
     let (client_id, auth) = match (request.authorization.as_deref(), body_id, body_secret) {
         (Some(_), _, Some(_)) => return bad_request("use one client authentication method"),
         (Some(h), body_id, None) => {
             let Ok(basic) = BasicCredentials::parse(h) else {
-                return Step::error(OAuthError::invalid_client(true));
+                return Step::error(OAuthError::invalid_client());
             };
             if body_id.is_some_and(|id| id != basic.client_id) {
                 return bad_request("client_id does not match the authenticated client");
@@ -144,10 +150,10 @@ pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step
         }
         (None, Some(id), Some(secret)) => (id, ClientAuth::Post(secret)),
         (None, Some(id), None) => (id, ClientAuth::None),
-        (None, None, _) => return Step::error(OAuthError::invalid_client(false)),
+        (None, None, _) => return Step::error(OAuthError::invalid_client()),
     };
     if client_id.len() > MAX_CLIENT_ID_BYTES {
-        return Step::error(OAuthError::invalid_client(matches!(auth, ClientAuth::Basic(_))));
+        return Step::error(OAuthError::invalid_client());
     }
     Step::NeedClient(NeedClient {
         config: Arc::clone(config),
@@ -167,7 +173,6 @@ pub(crate) fn after_client(
     parsed: Parsed,
     answer: Result<Option<Arc<Client>>, StoreError>,
 ) -> Step {
-    let used_basic = matches!(parsed.auth, ClientAuth::Basic(_));
     let client = match answer {
         Ok(c) => c,
         Err(e) => return Step::error(OAuthError::from_store(e)),
@@ -182,7 +187,7 @@ pub(crate) fn after_client(
         (None, ClientAuth::None) => false,
     };
     let Some(client) = client.filter(|_| authenticated) else {
-        return Step::error(OAuthError::invalid_client(used_basic));
+        return Step::error(OAuthError::invalid_client());
     };
     if !client.allows_grant(parsed.grant) {
         return Step::error(OAuthError::new(
