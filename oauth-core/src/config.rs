@@ -33,6 +33,8 @@ impl Default for Lifetimes {
 #[derive(Clone)]
 pub struct Config {
     issuer: String,
+    /// `issuer` form-urlencoded once, for the `iss` parameter of every redirect.
+    encoded_issuer: Arc<str>,
     lifetimes: Lifetimes,
     entropy: Arc<dyn Entropy>,
     allow_plain_pkce: bool,
@@ -57,7 +59,7 @@ impl Config {
     pub fn new(issuer: impl Into<String>, entropy: Arc<dyn Entropy>) -> Result<Self, ApiMisuse> {
         let issuer = issuer.into();
         validate_issuer(&issuer, false)?;
-        Ok(Self { issuer, lifetimes: Lifetimes::default(), entropy, allow_plain_pkce: false })
+        Ok(Self::build(issuer, entropy))
     }
 
     /// As [`Config::new`], but also accepts an `http` issuer on a loopback host
@@ -68,7 +70,12 @@ impl Config {
     pub fn new_for_development(issuer: impl Into<String>, entropy: Arc<dyn Entropy>) -> Result<Self, ApiMisuse> {
         let issuer = issuer.into();
         validate_issuer(&issuer, true)?;
-        Ok(Self { issuer, lifetimes: Lifetimes::default(), entropy, allow_plain_pkce: false })
+        Ok(Self::build(issuer, entropy))
+    }
+
+    fn build(issuer: String, entropy: Arc<dyn Entropy>) -> Self {
+        let encoded_issuer = form_urlencoded::byte_serialize(issuer.as_bytes()).collect::<String>().into();
+        Self { issuer, encoded_issuer, lifetimes: Lifetimes::default(), entropy, allow_plain_pkce: false }
     }
 
     /// Replaces the lifetimes.
@@ -102,6 +109,11 @@ impl Config {
     #[must_use]
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// The issuer, form-urlencoded, as the `iss` redirect parameter carries it (RFC 9207 §2).
+    pub(crate) fn encoded_issuer(&self) -> Arc<str> {
+        Arc::clone(&self.encoded_issuer)
     }
 
     /// The lifetimes.

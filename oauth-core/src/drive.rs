@@ -51,8 +51,8 @@ pub fn drive<S: Store + ?Sized>(store: &S, mut step: Step) -> Driven {
                 let answer = store.revoke_grant(q.grant_id(), q.now());
                 q.resume(answer)
             }
-            Step::Persist(q) => {
-                let answer = store.persist(q.writes(), q.now());
+            Step::Persist(mut q) => {
+                let answer = store.persist(q.take_writes(), q.now());
                 q.resume(answer)
             }
             Step::Respond(r) => return Driven::Respond(r),

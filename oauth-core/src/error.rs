@@ -137,6 +137,19 @@ impl OAuthError {
         }
     }
 
+    /// `invalid_request` with status 413: the body or query exceeds
+    /// [`crate::wire::MAX_INPUT_BYTES`] (RFC 9110 §15.5.14). Adapters that stop reading a body
+    /// at that limit answer with this too.
+    #[must_use]
+    pub const fn body_too_large() -> Self {
+        Self {
+            code: ErrorCode::INVALID_REQUEST,
+            description: Some("request body too large"),
+            status: 413,
+            challenge: None,
+        }
+    }
+
     /// The error for a failed store call: `temporarily_unavailable` (503) for
     /// [`StoreError::Unavailable`], else `server_error` (500).
     #[must_use]

@@ -16,7 +16,7 @@
 //!
 //! ## Driving a machine
 //!
-//! An async adapter writes one loop like this for every endpoint (the sync [`drive`] function
+//! An async adapter writes one loop like this for every endpoint (the sync [`drive()`] function
 //! is the same loop over the [`store`] traits):
 //!
 //! ```no_run
@@ -37,7 +37,7 @@
 //!         Step::LookupRefreshToken(q) => { let r = store.refresh_token(q.key(), q.now()); q.resume(r) }
 //!         Step::TakeRefreshToken(q) => { let r = store.take_refresh_token(q.key(), q.now()); q.resume(r) }
 //!         Step::RevokeGrant(q) => { let r = store.revoke_grant(q.grant_id(), q.now()); q.resume(r) }
-//!         Step::Persist(q) => { let r = store.persist(q.writes(), q.now()); q.resume(r) }
+//!         Step::Persist(mut q) => { let r = store.persist(q.take_writes(), q.now()); q.resume(r) }
 //!         Step::NeedOwner(q) => q.resume(OwnerDecision::LoginRequired),
 //!         Step::Respond(r) => break r,
 //!     };

@@ -1,6 +1,7 @@
 //! Responses the machines produce, and the one function that maps them to HTTP
 //! ([`Response::to_http`]).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Serialize;
@@ -65,8 +66,9 @@ impl fmt::Debug for Redirect {
 pub struct HttpResponse {
     /// The status code.
     pub status: u16,
-    /// Header fields in order.
-    pub headers: Vec<(&'static str, String)>,
+    /// Header fields in order; values are static where they can be, so mapping a response
+    /// allocates little.
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
     /// The body (JSON, or empty for redirects).
     pub body: String,
 }
@@ -86,7 +88,7 @@ struct TokenBody<'a> {
     access_token: &'a str,
     token_type: &'a str,
     expires_in: u64,
-    scope: String,
+    scope: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token: Option<&'a str>,
 }
@@ -115,7 +117,7 @@ impl Response {
                     access_token: t.access_token.expose(),
                     token_type: t.token_type,
                     expires_in: t.expires_in,
-                    scope: t.scope.to_string(),
+                    scope: t.scope.as_str(),
                     refresh_token: t.refresh_token.as_ref().map(Secret::expose),
                 };
                 HttpResponse { status: 200, headers: json_headers(), body: to_json(&body) }
@@ -124,9 +126,9 @@ impl Response {
             Self::Redirect(r) => HttpResponse {
                 status: r.status,
                 headers: vec![
-                    ("location", r.location.clone()),
-                    ("cache-control", "no-store".into()),
-                    ("referrer-policy", "no-referrer".into()),
+                    ("location", Cow::Owned(r.location.clone())),
+                    ("cache-control", Cow::Borrowed("no-store")),
+                    ("referrer-policy", Cow::Borrowed("no-referrer")),
                 ],
                 body: String::new(),
             },
@@ -143,8 +145,12 @@ impl Response {
     }
 }
 
-fn json_headers() -> Vec<(&'static str, String)> {
-    vec![("content-type", JSON.into()), ("cache-control", "no-store".into()), ("pragma", "no-cache".into())]
+fn json_headers() -> Vec<(&'static str, Cow<'static, str>)> {
+    let mut headers = Vec::with_capacity(4);
+    headers.push(("content-type", Cow::Borrowed(JSON)));
+    headers.push(("cache-control", Cow::Borrowed("no-store")));
+    headers.push(("pragma", Cow::Borrowed("no-cache")));
+    headers
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
@@ -155,7 +161,7 @@ fn to_json<T: Serialize>(value: &T) -> String {
 fn error_http(e: &OAuthError) -> HttpResponse {
     let mut headers = json_headers();
     if let Some(Challenge::Basic) = e.challenge {
-        headers.push(("www-authenticate", "Basic realm=\"oauth\", charset=\"UTF-8\"".into()));
+        headers.push(("www-authenticate", Cow::Borrowed("Basic realm=\"oauth\", charset=\"UTF-8\"")));
     }
     let body = to_json(&ErrorBody { error: e.code.as_str(), error_description: e.description });
     HttpResponse { status: e.status, headers, body }

@@ -339,6 +339,13 @@ impl Persist {
         &self.writes
     }
 
+    /// Moves the records out, so a store can keep them without copying; afterwards
+    /// [`Persist::writes`] is empty. Call it once, hand the records to the store, then
+    /// [`Persist::resume`] with the store's answer.
+    pub fn take_writes(&mut self) -> Vec<Write> {
+        std::mem::take(&mut self.writes)
+    }
+
     /// The time of the request.
     #[must_use]
     pub const fn now(&self) -> UnixTime {

@@ -1,5 +1,5 @@
 //! What the machines ask storage to remember, and narrow sync store traits for callers that
-//! want the generic sync driver ([`crate::drive`]).
+//! want the generic sync driver ([`crate::drive()`]).
 //!
 //! Codes and tokens are keyed by the SHA-256 digest of their value ([`TokenDigest`]), so a
 //! leaked store holds no usable credential. Records carry their own expiry; the core checks it
@@ -210,7 +210,7 @@ pub trait TokenStore: Send + Sync {
     /// # Errors
     /// [`StoreError::GrantRevoked`] when the grant was revoked and the store refuses the write;
     /// other [`StoreError`]s when the store fails (then nothing was written).
-    fn persist(&self, writes: &[Write], now: UnixTime) -> Result<(), StoreError>;
+    fn persist(&self, writes: Vec<Write>, now: UnixTime) -> Result<(), StoreError>;
 
     /// Revokes every credential of `grant_id` (RFC 6749 §4.1.2, §10.5; RFC 7009 §2.1).
     ///
@@ -259,7 +259,7 @@ impl RefreshStore for NullStore {
 }
 
 impl TokenStore for NullStore {
-    fn persist(&self, _writes: &[Write], _now: UnixTime) -> Result<(), StoreError> {
+    fn persist(&self, _writes: Vec<Write>, _now: UnixTime) -> Result<(), StoreError> {
         Ok(())
     }
     fn revoke_grant(&self, _grant_id: &GrantId, _now: UnixTime) -> Result<(), StoreError> {

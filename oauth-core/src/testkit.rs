@@ -91,13 +91,13 @@ impl RefreshStore for TestStore {
 }
 
 impl TokenStore for TestStore {
-    fn persist(&self, writes: &[Write], _now: UnixTime) -> Result<(), StoreError> {
+    fn persist(&self, writes: Vec<Write>, _now: UnixTime) -> Result<(), StoreError> {
         self.check()?;
         if writes.iter().any(|w| self.revoked(w.grant_id())) {
             return Err(StoreError::GrantRevoked);
         }
         for w in writes {
-            match w.clone() {
+            match w {
                 Write::Code { key, record } => {
                     self.codes.lock().unwrap().insert(key, (record, false));
                 }

@@ -69,25 +69,48 @@ impl AuthorizeRequest {
 pub(crate) struct RedirectTarget {
     uri: String,
     state: Option<String>,
-    issuer: String,
+    /// The issuer, already form-urlencoded (RFC 9207 `iss`).
+    iss: Arc<str>,
     status: u16,
 }
 
+/// Appends `value` form-urlencoded; values made only of unreserved characters (codes, most
+/// `state` values) are copied as they are.
+fn push_encoded(out: &mut String, value: &str) {
+    if value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
+        out.push_str(value);
+    } else {
+        out.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+    }
+}
+
 impl RedirectTarget {
-    fn redirect(&self, first: &[(&str, &str)]) -> Response {
-        let mut ser = form_urlencoded::Serializer::new(String::new());
-        ser.extend_pairs(first);
-        if let Some(s) = &self.state {
-            ser.append_pair("state", s);
+    /// The redirect URI with `params`, `state` and `iss` added to its query; a query already in
+    /// the registered URI is kept (RFC 6749 §3.1.2, §4.1.2).
+    fn redirect(&self, params: &[(&str, &str)]) -> Response {
+        let state_len = self.state.as_ref().map_or(0, |s| s.len() * 3 + 7);
+        let mut loc = String::with_capacity(self.uri.len() + 96 + state_len + self.iss.len());
+        loc.push_str(&self.uri);
+        match self.uri.find('?') {
+            None => loc.push('?'),
+            Some(i) if i + 1 == self.uri.len() || self.uri.ends_with('&') => {}
+            Some(_) => loc.push('&'),
         }
-        ser.append_pair("iss", &self.issuer);
-        let query = ser.finish();
-        let sep = match self.uri.find('?') {
-            None => "?",
-            Some(i) if i + 1 == self.uri.len() || self.uri.ends_with('&') => "",
-            Some(_) => "&",
-        };
-        Response::Redirect(Redirect { location: format!("{}{sep}{query}", self.uri), status: self.status })
+        for (i, (name, value)) in params.iter().enumerate() {
+            if i > 0 {
+                loc.push('&');
+            }
+            loc.push_str(name);
+            loc.push('=');
+            push_encoded(&mut loc, value);
+        }
+        if let Some(s) = &self.state {
+            loc.push_str("&state=");
+            push_encoded(&mut loc, s);
+        }
+        loc.push_str("&iss=");
+        loc.push_str(&self.iss);
+        Response::Redirect(Redirect { location: loc, status: self.status })
     }
 
     /// An error redirect (RFC 6749 §4.1.2.1).
@@ -135,6 +158,7 @@ pub fn start(config: &Arc<Config>, request: AuthorizeRequest, now: UnixTime) -> 
     let params = match request.params {
         Ok(p) => p,
         Err(WireError::UnsupportedMediaType) => return bad_request("form body required"),
+        Err(WireError::TooLarge) => return Step::error(OAuthError::body_too_large()),
         Err(_) => return bad_request("malformed or oversized parameters"),
     };
     let client_id = match params.get("client_id") {
@@ -193,7 +217,7 @@ pub(crate) fn after_client(
         Err(_) => None,
     };
     let status = if parsed.method == Method::Post { 303 } else { 302 };
-    let target = RedirectTarget { uri, state, issuer: config.issuer().to_owned(), status };
+    let target = RedirectTarget { uri, state, iss: config.encoded_issuer(), status };
     let fail = |code: ErrorCode, d: &'static str| Step::Respond(target.error(&OAuthError::new(code, d)));
 
     // From here on every error is redirected (RFC 6749 §4.1.2.1).

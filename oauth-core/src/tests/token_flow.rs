@@ -421,8 +421,8 @@ fn persist_refused_for_revoked_grant_is_invalid_grant() {
                 }
                 q.resume(taken)
             }
-            Step::Persist(q) => {
-                let r = store.persist(q.writes(), q.now());
+            Step::Persist(mut q) => {
+                let r = store.persist(q.take_writes(), q.now());
                 q.resume(r)
             }
             Step::Respond(r) => break r,

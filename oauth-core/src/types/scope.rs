@@ -1,7 +1,7 @@
 //! Scope (RFC 6749 §3.3): a set of case-sensitive tokens, space-delimited on the wire.
 
-use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -11,10 +11,12 @@ pub const MAX_SCOPE_BYTES: usize = 2048;
 pub const MAX_SCOPE_TOKENS: usize = 64;
 
 /// A set of scope tokens. Order and repetition on the wire carry no meaning (RFC 6749 §3.3), so
-/// the set is kept sorted and renders as its tokens in byte order, joined by single spaces.
+/// the set is kept in canonical form: its distinct tokens in byte order, joined by single
+/// spaces, behind an `Arc`. Cloning is a reference-count increment and rendering is free, which
+/// matters because every issued code and token records its scope.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ScopeSet(BTreeSet<String>);
+pub struct ScopeSet(Arc<str>);
 
 /// Why a scope value was refused; every variant maps to `invalid_scope`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -32,8 +34,8 @@ pub enum ScopeError {
 impl ScopeSet {
     /// The empty set.
     #[must_use]
-    pub const fn new() -> Self {
-        Self(BTreeSet::new())
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Parses a space-delimited `scope` value (RFC 6749 §3.3).
@@ -45,50 +47,68 @@ impl ScopeSet {
         if value.len() > MAX_SCOPE_BYTES {
             return Err(ScopeError::TooLong);
         }
-        let mut set = BTreeSet::new();
+        let mut tokens: Vec<&str> = Vec::new();
         for token in value.split(' ') {
             if token.is_empty() || !token.bytes().all(is_scope_char) {
                 return Err(ScopeError::Malformed);
             }
-            set.insert(token.to_owned());
-            if set.len() > MAX_SCOPE_TOKENS {
+            tokens.push(token);
+            if tokens.len() > MAX_SCOPE_TOKENS {
                 return Err(ScopeError::TooLong);
             }
         }
-        Ok(Self(set))
+        Ok(Self::canonical(tokens))
     }
 
-    /// A set from tokens that are already known to be valid (configuration); invalid tokens are
-    /// refused as in [`ScopeSet::parse`].
+    /// A set from configured tokens; invalid tokens are refused as in [`ScopeSet::parse`].
     ///
     /// # Errors
-    /// As [`ScopeSet::parse`].
+    /// [`ScopeError::Malformed`] for an empty token or a character outside the RFC's set.
     pub fn from_tokens<I, S>(tokens: I) -> Result<Self, ScopeError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut set = BTreeSet::new();
-        for t in tokens {
+        let owned: Vec<S> = tokens.into_iter().collect();
+        let mut refs = Vec::with_capacity(owned.len());
+        for t in &owned {
             let t = t.as_ref();
             if t.is_empty() || t.len() > MAX_SCOPE_BYTES || !t.bytes().all(is_scope_char) {
                 return Err(ScopeError::Malformed);
             }
-            set.insert(t.to_owned());
+            refs.push(t);
         }
-        Ok(Self(set))
+        Ok(Self::canonical(refs))
+    }
+
+    fn canonical(mut tokens: Vec<&str>) -> Self {
+        tokens.sort_unstable();
+        tokens.dedup();
+        Self(Arc::from(tokens.join(" ")))
     }
 
     /// Whether every token of `self` is in `other`.
     #[must_use]
     pub fn is_subset(&self, other: &Self) -> bool {
-        self.0.is_subset(&other.0)
+        // Both sides are sorted: one merge pass.
+        let mut theirs = other.iter();
+        'outer: for mine in self.iter() {
+            for t in theirs.by_ref() {
+                match t.cmp(mine) {
+                    std::cmp::Ordering::Less => {}
+                    std::cmp::Ordering::Equal => continue 'outer,
+                    std::cmp::Ordering::Greater => return false,
+                }
+            }
+            return false;
+        }
+        true
     }
 
     /// Whether the set holds `token`.
     #[must_use]
     pub fn contains(&self, token: &str) -> bool {
-        self.0.contains(token)
+        self.iter().any(|t| t == token)
     }
 
     /// Whether the set is empty.
@@ -100,34 +120,33 @@ impl ScopeSet {
     /// The number of tokens.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.iter().count()
     }
 
-    /// The set without `token`.
+    /// The set without `token` (a cheap clone when `token` is absent).
     #[must_use]
     pub fn without(&self, token: &str) -> Self {
-        let mut s = self.0.clone();
-        s.remove(token);
-        Self(s)
+        if !self.contains(token) {
+            return self.clone();
+        }
+        Self(Arc::from(self.iter().filter(|t| *t != token).collect::<Vec<_>>().join(" ")))
     }
 
     /// The tokens in byte order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(String::as_str)
+        self.0.split(' ').filter(|t| !t.is_empty())
+    }
+
+    /// The canonical wire form: the tokens in byte order joined by single spaces.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
 impl fmt::Display for ScopeSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
-        for t in &self.0 {
-            if !first {
-                f.write_str(" ")?;
-            }
-            f.write_str(t)?;
-            first = false;
-        }
-        Ok(())
+        f.write_str(&self.0)
     }
 }
 
@@ -140,7 +159,7 @@ impl TryFrom<String> for ScopeSet {
 
 impl From<ScopeSet> for String {
     fn from(value: ScopeSet) -> Self {
-        value.to_string()
+        value.0.as_ref().to_owned()
     }
 }
 
@@ -173,6 +192,21 @@ mod tests {
         assert_eq!(ScopeSet::parse("a\"b"), Err(ScopeError::Malformed));
         assert_eq!(ScopeSet::parse("a\\b"), Err(ScopeError::Malformed));
         assert_eq!(ScopeSet::parse("é"), Err(ScopeError::Malformed));
+    }
+
+    #[test]
+    fn subset_and_without() {
+        let all = ScopeSet::parse("a c e offline_access").unwrap();
+        assert!(ScopeSet::parse("c a").unwrap().is_subset(&all));
+        assert!(ScopeSet::new().is_subset(&all));
+        assert!(!ScopeSet::parse("b").unwrap().is_subset(&all));
+        assert!(!ScopeSet::parse("a z").unwrap().is_subset(&all));
+        assert!(!all.is_subset(&ScopeSet::new()));
+        assert_eq!(all.without("offline_access").as_str(), "a c e");
+        assert_eq!(all.without("x"), all);
+        assert_eq!(ScopeSet::new().len(), 0);
+        assert_eq!(all.len(), 4);
+        assert!(ScopeSet::new().iter().next().is_none());
     }
 
     #[test]

@@ -97,11 +97,7 @@ fn bad_request(description: &'static str) -> Step {
 pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step {
     let params = match request.params {
         Ok(p) => p,
-        Err(WireError::TooLarge) => {
-            let mut e = OAuthError::invalid_request("request body too large");
-            e.status = 413;
-            return Step::error(e);
-        }
+        Err(WireError::TooLarge) => return Step::error(OAuthError::body_too_large()),
         Err(WireError::UnsupportedMediaType) => {
             return bad_request("content type must be application/x-www-form-urlencoded or application/json");
         }
