@@ -2,6 +2,7 @@
 //! origins and consent, validated once at registration; and the redirect-URI match (D5).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -104,7 +105,7 @@ const fn reg_err(field: &'static str, reason: &'static str) -> RegistrationError
 /// the registration rules.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Client {
-    client_id: String,
+    client_id: Arc<str>,
     client_name: String,
     app_type: AppType,
     secret_digests: Vec<TokenDigest>,
@@ -191,7 +192,7 @@ impl Client {
         }
         Ok(Self {
             client_name: if reg.client_name.is_empty() { reg.client_id.clone() } else { reg.client_name },
-            client_id: reg.client_id,
+            client_id: Arc::from(reg.client_id),
             app_type,
             secret_digests: reg.secret_digests,
             redirect_uris: reg.redirect_uris,
@@ -207,6 +208,12 @@ impl Client {
     #[must_use]
     pub fn client_id(&self) -> &str {
         &self.client_id
+    }
+
+    /// The client identifier as a shared string, for records that keep it (no copy).
+    #[must_use]
+    pub fn client_id_shared(&self) -> Arc<str> {
+        Arc::clone(&self.client_id)
     }
 
     /// The display name.

@@ -9,14 +9,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest as _, Sha256};
 
-use crate::types::{GrantId, Secret};
+use crate::types::Secret;
 
 /// Number of random bytes in every authorization code, access token and refresh token: 32 bytes,
 /// 256 bits, so a guess succeeds with probability 2^-256 (RFC 6749 §10.10 asks for at most 2^-128).
 pub const TOKEN_BYTES: usize = 32;
-
-/// Number of random bytes in a grant identifier (internal, never a credential): 16 bytes.
-pub const GRANT_ID_BYTES: usize = 16;
 
 /// A source of cryptographically secure random bytes.
 ///
@@ -103,13 +100,6 @@ pub(crate) fn new_token(entropy: &dyn Entropy) -> Result<Secret, EntropyError> {
     let mut bytes = [0u8; TOKEN_BYTES];
     entropy.fill(&mut bytes)?;
     Ok(Secret::new(URL_SAFE_NO_PAD.encode(bytes)))
-}
-
-/// A new grant identifier: [`GRANT_ID_BYTES`] random bytes in unpadded base64url.
-pub(crate) fn new_grant_id(entropy: &dyn Entropy) -> Result<GrantId, EntropyError> {
-    let mut bytes = [0u8; GRANT_ID_BYTES];
-    entropy.fill(&mut bytes)?;
-    Ok(GrantId::new(URL_SAFE_NO_PAD.encode(bytes)))
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! PKCE (RFC 7636): the code challenge stored with an authorization code and the check of the
 //! code verifier at the token endpoint. `S256` only unless the deployment opts into `plain` (D4).
 
+use std::sync::Arc;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -29,7 +31,7 @@ pub struct CodeChallenge {
     /// The transformation.
     pub method: PkceMethod,
     /// The challenge: for `S256` exactly 43 base64url characters; for `plain` a valid verifier.
-    pub value: String,
+    pub value: Arc<str>,
 }
 
 /// Why PKCE parameters at the authorization endpoint were refused (each is `invalid_request`,
@@ -83,7 +85,7 @@ impl CodeChallenge {
         if !well_formed {
             return Err(ChallengeError::Malformed);
         }
-        Ok(Some(Self { method, value: value.to_owned() }))
+        Ok(Some(Self { method, value: Arc::from(value) }))
     }
 
     /// Whether `verifier` is well formed (RFC 7636 §4.1) and transforms to this challenge

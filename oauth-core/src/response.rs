@@ -111,6 +111,12 @@ impl Response {
     ///   `Referrer-Policy: no-referrer`.
     #[must_use]
     pub fn to_http(&self) -> HttpResponse {
+        self.clone().into_http()
+    }
+
+    /// As [`Response::to_http`], consuming the response so that nothing is copied.
+    #[must_use]
+    pub fn into_http(self) -> HttpResponse {
         match self {
             Self::Token(t) => {
                 let body = TokenBody {
@@ -122,11 +128,11 @@ impl Response {
                 };
                 HttpResponse { status: 200, headers: json_headers(), body: to_json(&body) }
             }
-            Self::Error(e) => error_http(e),
+            Self::Error(e) => error_http(&e),
             Self::Redirect(r) => HttpResponse {
                 status: r.status,
                 headers: vec![
-                    ("location", Cow::Owned(r.location.clone())),
+                    ("location", Cow::Owned(r.location)),
                     ("cache-control", Cow::Borrowed("no-store")),
                     ("referrer-policy", Cow::Borrowed("no-referrer")),
                 ],

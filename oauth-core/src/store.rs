@@ -23,13 +23,13 @@ pub struct CodeRecord {
     /// The grant the code starts; its tokens share this id.
     pub grant_id: GrantId,
     /// The client the code was issued to.
-    pub client_id: String,
+    pub client_id: Arc<str>,
     /// The resource owner who approved.
-    pub subject: String,
+    pub subject: Arc<str>,
     /// The scope the resource owner granted.
     pub scope: ScopeSet,
     /// The redirect URI the response went to.
-    pub redirect_uri: String,
+    pub redirect_uri: Arc<str>,
     /// Whether the authorization request carried `redirect_uri` (then the token request must
     /// carry the same value, D5).
     pub redirect_uri_sent: bool,
@@ -48,7 +48,7 @@ pub struct AccessTokenRecord {
     /// The grant it belongs to; revoking the grant revokes it.
     pub grant_id: GrantId,
     /// The client it was issued to.
-    pub client_id: String,
+    pub client_id: Arc<str>,
     /// Whom it speaks for.
     pub subject: Subject,
     /// Its scope.
@@ -66,9 +66,9 @@ pub struct RefreshTokenRecord {
     /// The grant it belongs to.
     pub grant_id: GrantId,
     /// The client it was issued to.
-    pub client_id: String,
+    pub client_id: Arc<str>,
     /// The resource owner.
-    pub subject: String,
+    pub subject: Arc<str>,
     /// The scope of the grant; a rotated token keeps it (RFC 6749 §6).
     pub scope: ScopeSet,
     /// When the resource owner authenticated.

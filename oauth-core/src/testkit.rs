@@ -113,7 +113,7 @@ impl TokenStore for TestStore {
     }
     fn revoke_grant(&self, grant_id: &GrantId, _now: UnixTime) -> Result<(), StoreError> {
         self.check()?;
-        self.revoked.lock().unwrap().insert(grant_id.clone());
+        self.revoked.lock().unwrap().insert(*grant_id);
         Ok(())
     }
     fn access_token(&self, key: &TokenDigest, now: UnixTime) -> Result<Option<AccessTokenRecord>, StoreError> {

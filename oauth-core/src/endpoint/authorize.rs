@@ -9,15 +9,15 @@ use std::sync::Arc;
 
 use crate::client::{Client, MAX_CLIENT_ID_BYTES, MAX_REDIRECT_URI_BYTES};
 use crate::config::Config;
-use crate::entropy::{new_grant_id, new_token};
+use crate::entropy::new_token;
 use crate::error::{ErrorCode, OAuthError, StoreError};
 use crate::pkce::CodeChallenge;
 use crate::response::{Redirect, Response};
 use crate::step::{AfterClient, NeedClient, NeedOwner, OnFailure, OwnerDecision, Persist, Prompt, Step};
 use crate::store::{CodeRecord, Write};
 use crate::time::UnixTime;
-use crate::types::{GrantType, ScopeSet};
-use crate::wire::{Params, WireError};
+use crate::types::{GrantId, GrantType, ScopeSet};
+use crate::wire::{Field, Params, WireError};
 
 /// Longest `state` accepted, in bytes: 2048. A longer one is refused with 400 and not echoed.
 pub const MAX_STATE_BYTES: usize = 2048;
@@ -67,7 +67,7 @@ impl AuthorizeRequest {
 /// Where an authorization response or error redirect goes.
 #[derive(Debug, Clone)]
 pub(crate) struct RedirectTarget {
-    uri: String,
+    uri: Arc<str>,
     state: Option<String>,
     /// The issuer, already form-urlencoded (RFC 9207 `iss`).
     iss: Arc<str>,
@@ -175,8 +175,11 @@ pub fn start(config: &Arc<Config>, request: AuthorizeRequest, now: UnixTime) -> 
     })
 }
 
-/// Names whose repetition is refused (RFC 6749 §3.1).
-const DEFINED: &[&str] = &[
+/// The parameters the endpoint reads after `client_id`, in [`Params::pick`] order; repeating
+/// any of them (or `nonce`, `response_mode`) is refused (RFC 6749 §3.1).
+const NAMES: [&str; 11] = [
+    "redirect_uri",
+    "state",
     "response_type",
     "scope",
     "code_challenge",
@@ -199,44 +202,54 @@ pub(crate) fn after_client(
         Ok(None) => return bad_request("unknown client"),
         Err(e) => return Step::error(OAuthError::from_store(e)),
     };
-    let params = parsed.params;
+    let fields = parsed.params.pick(NAMES);
+    let [
+        redirect_uri,
+        state_field,
+        response_type,
+        scope,
+        code_challenge,
+        method,
+        prompt_field,
+        login_hint,
+        max_age,
+        ..,
+    ] = fields;
     // The redirect URI, validated before anything may be redirected.
-    let (uri, sent) = match params.get("redirect_uri") {
-        Err(_) => return bad_request("redirect_uri repeated"),
-        Ok(Some(u)) if u.len() <= MAX_REDIRECT_URI_BYTES && client.matches_redirect_uri(u) => (u.to_owned(), true),
-        Ok(Some(_)) => return bad_request("redirect_uri is not registered for this client"),
-        Ok(None) => match client.redirect_uris() {
-            [only] => (only.clone(), false),
+    let (uri, sent) = match redirect_uri {
+        Field::Repeated => return bad_request("redirect_uri repeated"),
+        Field::Value(u) if u.len() <= MAX_REDIRECT_URI_BYTES && client.matches_redirect_uri(u) => (Arc::from(u), true),
+        Field::Value(_) => return bad_request("redirect_uri is not registered for this client"),
+        Field::Absent => match client.redirect_uris() {
+            [only] => (Arc::from(only.as_str()), false),
             [] => return bad_request("client has no registered redirect_uri"),
             _ => return bad_request("redirect_uri required"),
         },
     };
-    let state = match params.get("state") {
-        Ok(s) if s.is_some_and(|s| s.len() > MAX_STATE_BYTES) => return bad_request("state too long"),
-        Ok(s) => s.map(str::to_owned),
-        Err(_) => None,
+    let state = match state_field.value() {
+        Some(s) if s.len() > MAX_STATE_BYTES => return bad_request("state too long"),
+        s => s.map(str::to_owned),
     };
     let status = if parsed.method == Method::Post { 303 } else { 302 };
     let target = RedirectTarget { uri, state, iss: config.encoded_issuer(), status };
     let fail = |code: ErrorCode, d: &'static str| Step::Respond(target.error(&OAuthError::new(code, d)));
 
     // From here on every error is redirected (RFC 6749 §4.1.2.1).
-    if params.contains("state") && params.get("state").is_err() {
+    if state_field.is_repeated() {
         return fail(ErrorCode::INVALID_REQUEST, "state repeated");
     }
-    if params.first_repeated(DEFINED).is_some() {
+    if fields.iter().any(|f| f.is_repeated()) {
         return fail(ErrorCode::INVALID_REQUEST, "a parameter is repeated");
     }
-    match params.get("response_type") {
-        Ok(Some("code")) => {}
-        Ok(None) | Err(_) => return fail(ErrorCode::INVALID_REQUEST, "response_type missing"),
-        Ok(Some(_)) => return fail(ErrorCode::UNSUPPORTED_RESPONSE_TYPE, "only response_type=code is supported"),
+    match response_type.value() {
+        Some("code") => {}
+        None => return fail(ErrorCode::INVALID_REQUEST, "response_type missing"),
+        Some(_) => return fail(ErrorCode::UNSUPPORTED_RESPONSE_TYPE, "only response_type=code is supported"),
     }
     if !client.allows_grant(GrantType::AuthorizationCode) {
         return fail(ErrorCode::UNAUTHORIZED_CLIENT, "client may not use the authorization code grant");
     }
-    let get = |n: &str| params.get(n).ok().flatten();
-    let scope = match get("scope") {
+    let scope = match scope.value() {
         None => {
             let default = client.allowed_scopes().without("offline_access");
             if default.is_empty() {
@@ -251,8 +264,8 @@ pub(crate) fn after_client(
         },
     };
     let challenge = match CodeChallenge::from_params(
-        get("code_challenge"),
-        get("code_challenge_method"),
+        code_challenge.value(),
+        method.value(),
         client.require_pkce(),
         config.allows_plain_pkce(),
     ) {
@@ -260,7 +273,7 @@ pub(crate) fn after_client(
         Err(e) => return fail(ErrorCode::INVALID_REQUEST, e.description()),
     };
     let mut prompt = Prompt::default();
-    if let Some(p) = get("prompt") {
+    if let Some(p) = prompt_field.value() {
         for v in p.split(' ') {
             match v {
                 "none" => prompt.none = true,
@@ -273,14 +286,14 @@ pub(crate) fn after_client(
             return fail(ErrorCode::INVALID_REQUEST, "prompt=none cannot be combined");
         }
     }
-    let max_age = match get("max_age") {
+    let max_age = match max_age.value() {
         None => None,
         Some(m) => match m.parse::<u32>() {
             Ok(v) if m.bytes().all(|b| b.is_ascii_digit()) => Some(u64::from(v)),
             _ => return fail(ErrorCode::INVALID_REQUEST, "max_age must be a non-negative integer"),
         },
     };
-    let login_hint = match get("login_hint") {
+    let login_hint = match login_hint.value() {
         Some(h) if h.len() > MAX_LOGIN_HINT_BYTES => return fail(ErrorCode::INVALID_REQUEST, "login_hint too long"),
         h => h.map(str::to_owned),
     };
@@ -321,16 +334,16 @@ pub(crate) fn after_owner(p: Pending, decision: OwnerDecision) -> Step {
     if scope.is_empty() {
         return fail(ErrorCode::ACCESS_DENIED, "no scope was approved");
     }
-    let entropy = p.config.entropy();
-    let (Ok(code), Ok(grant_id)) = (new_token(entropy), new_grant_id(entropy)) else {
+    let Ok(code) = new_token(p.config.entropy()) else {
         return Step::Respond(p.target.error(&OAuthError::entropy_failed()));
     };
+    let key = code.digest();
     let record = CodeRecord {
-        grant_id,
-        client_id: p.client.client_id().to_owned(),
-        subject: approval.subject,
+        grant_id: GrantId::from_digest(&key),
+        client_id: p.client.client_id_shared(),
+        subject: Arc::from(approval.subject),
         scope,
-        redirect_uri: p.target.uri.clone(),
+        redirect_uri: Arc::clone(&p.target.uri),
         redirect_uri_sent: p.redirect_uri_sent,
         code_challenge: p.challenge,
         auth_time: approval.auth_time,
@@ -338,7 +351,7 @@ pub(crate) fn after_owner(p: Pending, decision: OwnerDecision) -> Step {
     };
     let success = p.target.redirect(&[("code", code.expose())]);
     Step::Persist(Persist {
-        writes: vec![Write::Code { key: code.digest(), record }],
+        writes: vec![Write::Code { key, record }],
         now: p.now,
         success,
         failure: OnFailure::Redirect(p.target),

@@ -22,7 +22,7 @@ fn authorization_code_with_pkce_issues_tokens_once() {
     assert!(http.headers.contains(&("pragma", "no-cache".into())));
     let at = store.access_token(&at_digest(&r), t(2)).unwrap().unwrap();
     assert_eq!(at.subject, Subject::User("user-1".into()));
-    assert_eq!(at.client_id, "client-a");
+    assert_eq!(&*at.client_id, "client-a");
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod scope;
 pub use scope::{MAX_SCOPE_BYTES, MAX_SCOPE_TOKENS, ScopeError, ScopeSet};
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -113,21 +114,70 @@ impl fmt::Debug for TokenDigest {
 /// The identifier of a grant: every code, access token and refresh token issued from one
 /// authorization (or one client-credentials request) shares it, so that replay detection can
 /// revoke all of them at once (RFC 6749 §4.1.2, §10.5; RFC 9700 §4.14.2). Not a credential.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct GrantId(String);
+///
+/// 16 bytes, `Copy`; written as 32 lower-case hex characters (`Display`, serde). The core takes
+/// it from the first 16 bytes of the SHA-256 digest of the grant's first credential (a
+/// uniformly random 256-bit value), so naming a grant costs no extra randomness and reveals
+/// nothing usable.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GrantId([u8; 16]);
 
 impl GrantId {
-    /// Wraps an identifier (stores that load grants from disk use this).
+    /// A grant id from its 16 bytes (stores that load grants from disk use this).
     #[must_use]
-    pub const fn new(value: String) -> Self {
-        Self(value)
+    pub const fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes)
     }
 
-    /// The identifier as text.
+    /// The grant id derived from the digest of the grant's first credential.
     #[must_use]
-    pub fn as_str(&self) -> &str {
+    pub fn from_digest(digest: &TokenDigest) -> Self {
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&digest.as_bytes()[..16]);
+        Self(b)
+    }
+
+    /// The 16 bytes.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &[u8; 16] {
         &self.0
+    }
+}
+
+impl fmt::Display for GrantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for GrantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GrantId({self})")
+    }
+}
+
+impl Serialize for GrantId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for GrantId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let bytes = text.as_bytes();
+        let mut out = [0u8; 16];
+        if bytes.len() != 32 {
+            return Err(serde::de::Error::custom("a grant id is 32 hex characters"));
+        }
+        for (i, pair) in bytes.chunks_exact(2).enumerate() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            match (hex(pair[0]), hex(pair[1])) {
+                (Some(h), Some(l)) => out[i] = u8::try_from(h * 16 + l).unwrap_or(0),
+                _ => return Err(serde::de::Error::custom("a grant id is 32 hex characters")),
+            }
+        }
+        Ok(Self(out))
     }
 }
 
@@ -138,9 +188,9 @@ impl GrantId {
 #[non_exhaustive]
 pub enum Subject {
     /// A resource owner, by the application's user identifier.
-    User(String),
+    User(Arc<str>),
     /// The client acting on its own behalf (client credentials grant), by `client_id`.
-    Client(String),
+    Client(Arc<str>),
 }
 
 impl Subject {
@@ -148,7 +198,7 @@ impl Subject {
     #[must_use]
     pub fn to_sub(&self) -> String {
         match self {
-            Self::User(id) => id.clone(),
+            Self::User(id) => id.as_ref().to_owned(),
             Self::Client(id) => format!("client:{id}"),
         }
     }
@@ -232,6 +282,10 @@ mod tests {
     #[test]
     fn client_subjects_cannot_collide_with_users() {
         assert_eq!(Subject::Client("svc".into()).to_sub(), "client:svc");
+        let g = GrantId::from_digest(&TokenDigest::of("abc"));
+        assert_eq!(g.to_string(), "ba7816bf8f01cfea414140de5dae2223");
+        let json = serde_json::to_string(&g).unwrap();
+        assert_eq!(serde_json::from_str::<GrantId>(&json).unwrap(), g);
         assert_eq!(Subject::User("u1".into()).to_sub(), "u1");
     }
 }

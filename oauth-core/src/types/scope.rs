@@ -47,17 +47,25 @@ impl ScopeSet {
         if value.len() > MAX_SCOPE_BYTES {
             return Err(ScopeError::TooLong);
         }
-        let mut tokens: Vec<&str> = Vec::new();
+        let mut count = 0;
+        let mut canonical = true;
+        let mut previous = "";
         for token in value.split(' ') {
             if token.is_empty() || !token.bytes().all(is_scope_char) {
                 return Err(ScopeError::Malformed);
             }
-            tokens.push(token);
-            if tokens.len() > MAX_SCOPE_TOKENS {
+            count += 1;
+            if count > MAX_SCOPE_TOKENS {
                 return Err(ScopeError::TooLong);
             }
+            canonical &= count == 1 || previous < token;
+            previous = token;
         }
-        Ok(Self::canonical(tokens))
+        if canonical {
+            // Already sorted and without repeats: the value is its own canonical form.
+            return Ok(Self(Arc::from(value)));
+        }
+        Ok(Self::canonical(value.split(' ').collect()))
     }
 
     /// A set from configured tokens; invalid tokens are refused as in [`ScopeSet::parse`].

@@ -49,6 +49,35 @@ pub struct Params {
     pairs: Vec<(String, String)>,
 }
 
+/// One parameter as [`Params::pick`] found it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Field<'a> {
+    /// Not sent, or sent with an empty value (RFC 6749 §3.1: treated as omitted).
+    Absent,
+    /// Sent once with this value.
+    Value(&'a str),
+    /// Sent more than once (RFC 6749 §3.1: "MUST NOT be included more than once").
+    Repeated,
+}
+
+impl<'a> Field<'a> {
+    /// The value, when sent once and not empty.
+    #[must_use]
+    pub const fn value(self) -> Option<&'a str> {
+        match self {
+            Self::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether the parameter was repeated.
+    #[must_use]
+    pub const fn is_repeated(self) -> bool {
+        matches!(self, Self::Repeated)
+    }
+}
+
 /// A parameter occurred more than once (RFC 6749 §3.1: "MUST NOT be included more than once").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("parameter repeated")]
@@ -114,6 +143,27 @@ impl Params {
             }
         }
         Ok(found.filter(|v| !v.is_empty()))
+    }
+
+    /// Looks up several parameters in one pass over the request: for each of `names`, whether
+    /// it is absent (or empty, RFC 6749 §3.1), present once with a value, or repeated.
+    #[must_use]
+    pub fn pick<const N: usize>(&self, names: [&str; N]) -> [Field<'_>; N] {
+        let mut out = [Field::Absent; N];
+        let mut seen = [false; N];
+        for (name, value) in &self.pairs {
+            if let Some(i) = names.iter().position(|n| n == name) {
+                if seen[i] {
+                    out[i] = Field::Repeated;
+                } else {
+                    seen[i] = true;
+                    if !value.is_empty() {
+                        out[i] = Field::Value(value);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Whether `name` occurs at all, even with an empty value.
@@ -205,6 +255,12 @@ mod tests {
         assert_eq!(p.get("x").unwrap(), None);
         assert_eq!(p.get("missing").unwrap(), None);
         assert_eq!(p.first_repeated(&["scope", "state"]), Some("state"));
+        assert_eq!(
+            p.pick(["state", "scope", "x", "missing"]),
+            [Field::Repeated, Field::Absent, Field::Absent, Field::Absent]
+        );
+        let p = Params::parse_form(b"a=1&b=2&a=3&a=4").unwrap();
+        assert_eq!(p.pick(["b", "a"]), [Field::Value("2"), Field::Repeated]);
     }
 
     #[test]

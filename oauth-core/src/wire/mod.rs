@@ -20,7 +20,7 @@ mod form;
 mod json;
 
 pub use basic::{BasicCredentials, BasicError, MAX_AUTHORIZATION_BYTES};
-pub use form::{MAX_INPUT_BYTES, MAX_NAME_BYTES, MAX_PARAMS, MAX_VALUE_BYTES, Params, Repeated, WireError};
+pub use form::{Field, MAX_INPUT_BYTES, MAX_NAME_BYTES, MAX_PARAMS, MAX_VALUE_BYTES, Params, Repeated, WireError};
 
 /// The media type of a request body, from its `Content-Type` header (RFC 9110 §8.3):
 /// compared case-insensitively, parameters such as `charset=UTF-8` ignored.

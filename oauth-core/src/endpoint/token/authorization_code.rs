@@ -14,32 +14,30 @@ use crate::wire::Params;
 /// Longest `code` accepted, in bytes: 256. Ours are 43.
 const MAX_CODE_BYTES: usize = 256;
 
-/// The request waiting for the code.
+/// The request waiting for the code; `params` (already checked for repeats) still holds
+/// `redirect_uri` and `code_verifier`.
 #[derive(Debug)]
 pub(crate) struct CodePending {
     pub(crate) now: UnixTime,
     ctx: Ctx,
-    redirect_uri: Option<String>,
-    verifier: Option<String>,
+    params: Params,
 }
 
-pub(super) fn start(ctx: Ctx, params: &Params) -> Step {
-    let get = |n: &str| params.get(n).ok().flatten();
-    let Some(code) = get("code") else {
-        return Step::error(OAuthError::invalid_request("code missing"));
-    };
-    if code.len() > MAX_CODE_BYTES {
-        return Step::error(OAuthError::invalid_grant("invalid authorization code"));
+impl CodePending {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.params.get(name).ok().flatten()
     }
-    Step::TakeCode(TakeCode {
-        key: TokenDigest::of(code),
-        pending: Box::new(CodePending {
-            now: ctx.now,
-            redirect_uri: get("redirect_uri").map(str::to_owned),
-            verifier: get("code_verifier").map(str::to_owned),
-            ctx,
-        }),
-    })
+}
+
+pub(super) fn start(ctx: Ctx, params: Params) -> Step {
+    let key = match params.get("code").ok().flatten() {
+        None => return Step::error(OAuthError::invalid_request("code missing")),
+        Some(code) if code.len() > MAX_CODE_BYTES => {
+            return Step::error(OAuthError::invalid_grant("invalid authorization code"));
+        }
+        Some(code) => TokenDigest::of(code),
+    };
+    Step::TakeCode(TakeCode { key, pending: Box::new(CodePending { now: ctx.now, ctx, params }) })
 }
 
 fn pkce_ok(challenge: Option<&CodeChallenge>, verifier: Option<&str>) -> bool {
@@ -62,7 +60,7 @@ pub(crate) fn after_take_code(p: CodePending, answer: Result<TokenState<CodeReco
             // A replay. Revoke the grant only when the code's own client, with the right
             // verifier, presents it again: a stranger cannot get another client's tokens revoked
             // (OAuth 2.1 "Reuse of Authorization Codes").
-            if r.client_id == p.ctx.client.client_id() && pkce_ok(r.code_challenge.as_ref(), p.verifier.as_deref()) {
+            if *r.client_id == *p.ctx.client.client_id() && pkce_ok(r.code_challenge.as_ref(), p.get("code_verifier")) {
                 return Step::RevokeGrant(RevokeGrant {
                     grant_id: r.grant_id,
                     now: p.now,
@@ -73,21 +71,26 @@ pub(crate) fn after_take_code(p: CodePending, answer: Result<TokenState<CodeReco
         }
         Ok(TokenState::Active(r)) => r,
     };
-    if record.expires_at.is_expired_at(p.now) || record.client_id != p.ctx.client.client_id() {
+    if record.expires_at.is_expired_at(p.now) || *record.client_id != *p.ctx.client.client_id() {
         return invalid();
     }
-    let redirect_ok = match &p.redirect_uri {
-        Some(sent) => *sent == record.redirect_uri,
+    let redirect_ok = match p.get("redirect_uri") {
+        Some(sent) => sent == &*record.redirect_uri,
         None => !record.redirect_uri_sent,
     };
     if !redirect_ok {
         return Step::error(OAuthError::invalid_grant("redirect_uri does not match the authorization request"));
     }
-    if !pkce_ok(record.code_challenge.as_ref(), p.verifier.as_deref()) {
+    if !pkce_ok(record.code_challenge.as_ref(), p.get("code_verifier")) {
         return Step::error(OAuthError::invalid_grant("code_verifier does not match"));
     }
     let ctx = p.ctx;
     let refresh = (record.scope.contains("offline_access") && ctx.client.allows_grant(GrantType::RefreshToken))
         .then(|| (record.scope.clone(), record.auth_time, ctx.now.plus(ctx.config.lifetimes().refresh_token)));
-    ctx.issue(Issue { grant_id: record.grant_id, subject: Subject::User(record.subject), scope: record.scope, refresh })
+    ctx.issue(Issue {
+        grant_id: Some(record.grant_id),
+        subject: Subject::User(record.subject),
+        scope: record.scope,
+        refresh,
+    })
 }

@@ -14,10 +14,6 @@ pub(super) fn start(ctx: Ctx, params: &Params) -> Step {
         Ok(s) => s,
         Err(e) => return Step::error(e),
     };
-    let grant_id = match ctx.new_grant_id() {
-        Ok(g) => g,
-        Err(e) => return Step::error(e),
-    };
-    let subject = Subject::Client(ctx.client.client_id().to_owned());
-    ctx.issue(Issue { grant_id, subject, scope, refresh: None })
+    let subject = Subject::Client(ctx.client.client_id_shared());
+    ctx.issue(Issue { grant_id: None, subject, scope, refresh: None })
 }

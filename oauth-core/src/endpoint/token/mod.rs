@@ -16,21 +16,22 @@ use std::sync::Arc;
 
 use crate::client::{Client, MAX_CLIENT_ID_BYTES};
 use crate::config::Config;
-use crate::entropy::{new_grant_id, new_token};
+use crate::entropy::new_token;
 use crate::error::{OAuthError, StoreError};
 use crate::response::{Response, TokenResponse};
 use crate::step::{AfterClient, NeedClient, OnFailure, Persist, Step};
 use crate::store::{AccessTokenRecord, RefreshTokenRecord, Write};
 use crate::time::UnixTime;
 use crate::types::{GrantId, GrantType, ScopeSet, Secret, Subject, TokenDigest};
-use crate::wire::{BasicCredentials, Params, WireError, parse_body};
+use crate::wire::{BasicCredentials, BasicError, Params, WireError, parse_body};
 
 /// A token request as it arrived: the body, its `Content-Type`, the `Authorization` header and
 /// the query string (which must be empty: credentials never travel in the URI, RFC 6749 §2.3.1).
 #[derive(Debug)]
 pub struct TokenRequest {
     params: Result<Params, WireError>,
-    authorization: Option<String>,
+    /// The `Authorization` header, parsed: `None` when absent.
+    authorization: Option<Result<BasicCredentials, BasicError>>,
     query_present: bool,
 }
 
@@ -44,14 +45,14 @@ impl TokenRequest {
     ) -> Self {
         Self {
             params: parse_body(content_type, body),
-            authorization: authorization.map(str::to_owned),
+            authorization: authorization.map(BasicCredentials::parse),
             query_present: query.is_some_and(|q| !q.is_empty()),
         }
     }
 
     /// A request from already-parsed body parameters and an optional `Authorization` header.
     pub fn from_params(params: Params, authorization: Option<&str>) -> Self {
-        Self { params: Ok(params), authorization: authorization.map(str::to_owned), query_present: false }
+        Self { params: Ok(params), authorization: authorization.map(BasicCredentials::parse), query_present: false }
     }
 }
 
@@ -71,18 +72,19 @@ pub(crate) struct Parsed {
     auth: ClientAuth,
 }
 
-/// Names whose repetition is refused (RFC 6749 §3.2).
-const DEFINED: &[&str] = &[
+/// Names whose repetition is refused (RFC 6749 §3.2); the first six are read here, in this
+/// order.
+const DEFINED: [&str; 11] = [
     "grant_type",
-    "code",
-    "redirect_uri",
-    "code_verifier",
-    "refresh_token",
-    "scope",
     "client_id",
     "client_secret",
     "client_assertion",
     "client_assertion_type",
+    "scope",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "refresh_token",
     "user_lookup",
 ];
 
@@ -106,11 +108,12 @@ pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step
     if request.query_present {
         return bad_request("parameters must be sent in the request body");
     }
-    if params.first_repeated(DEFINED).is_some() {
+    let fields = params.pick(DEFINED);
+    if fields.iter().any(|f| f.is_repeated()) {
         return bad_request("a parameter is repeated");
     }
-    let get = |n: &str| params.get(n).ok().flatten();
-    let grant = match get("grant_type") {
+    let [grant_type, client_id, client_secret, assertion, assertion_type, ..] = fields;
+    let grant = match grant_type.value() {
         None => return bad_request("grant_type missing"),
         Some(g) => match GrantType::parse(g) {
             Some(g) if g != GrantType::UserImpersonation => g,
@@ -122,9 +125,9 @@ pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step
             }
         },
     };
-    let body_id = get("client_id").map(str::to_owned);
-    let body_secret = get("client_secret").map(|s| Secret::new(s.to_owned()));
-    if get("client_assertion").is_some() || get("client_assertion_type").is_some() {
+    let body_id = client_id.value().map(str::to_owned);
+    let body_secret = client_secret.value().map(|s| Secret::new(s.to_owned()));
+    if assertion.value().is_some() || assertion_type.value().is_some() {
         // RFC 6749 §5.2: more than one authentication mechanism is invalid_request; a JWT
         // assertion alone (RFC 7523, not supported yet, D16) cannot authenticate anyone.
         return if request.authorization.is_some() || body_secret.is_some() {
@@ -133,10 +136,10 @@ pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step
             Step::error(OAuthError::invalid_client())
         };
     }
-    let (client_id, auth) = match (request.authorization.as_deref(), body_id, body_secret) {
+    let (client_id, auth) = match (request.authorization, body_id, body_secret) {
         (Some(_), _, Some(_)) => return bad_request("use one client authentication method"),
-        (Some(h), body_id, None) => {
-            let Ok(basic) = BasicCredentials::parse(h) else {
+        (Some(header), body_id, None) => {
+            let Ok(basic) = header else {
                 return Step::error(OAuthError::invalid_client());
             };
             if body_id.is_some_and(|id| id != basic.client_id) {
@@ -193,7 +196,7 @@ pub(crate) fn after_client(
     }
     let ctx = Ctx { config, now, client };
     match parsed.grant {
-        GrantType::AuthorizationCode => authorization_code::start(ctx, &parsed.params),
+        GrantType::AuthorizationCode => authorization_code::start(ctx, parsed.params),
         GrantType::ClientCredentials => client_credentials::start(ctx, &parsed.params),
         GrantType::RefreshToken => refresh_token::start(ctx, &parsed.params),
         GrantType::UserImpersonation => {
@@ -212,7 +215,8 @@ pub(crate) struct Ctx {
 
 /// What to issue.
 pub(crate) struct Issue {
-    pub(crate) grant_id: GrantId,
+    /// The grant; `None` starts a new one, named after the access token.
+    pub(crate) grant_id: Option<GrantId>,
     pub(crate) subject: Subject,
     /// Scope of the access token.
     pub(crate) scope: ScopeSet,
@@ -226,12 +230,14 @@ impl Ctx {
         let entropy = self.config.entropy();
         let Ok(access) = new_token(entropy) else { return Step::error(OAuthError::entropy_failed()) };
         let lifetime = self.config.lifetimes().access_token;
+        let key = access.digest();
+        let grant_id = issue.grant_id.unwrap_or_else(|| GrantId::from_digest(&key));
         let mut writes = Vec::with_capacity(2);
         writes.push(Write::AccessToken {
-            key: access.digest(),
+            key,
             record: AccessTokenRecord {
-                grant_id: issue.grant_id.clone(),
-                client_id: self.client.client_id().to_owned(),
+                grant_id,
+                client_id: self.client.client_id_shared(),
                 subject: issue.subject.clone(),
                 scope: issue.scope.clone(),
                 issued_at: self.now,
@@ -248,8 +254,8 @@ impl Ctx {
                 writes.push(Write::RefreshToken {
                     key: rt.digest(),
                     record: RefreshTokenRecord {
-                        grant_id: issue.grant_id,
-                        client_id: self.client.client_id().to_owned(),
+                        grant_id,
+                        client_id: self.client.client_id_shared(),
                         subject,
                         scope,
                         auth_time,
@@ -272,11 +278,6 @@ impl Ctx {
             }),
             failure: OnFailure::Json,
         })
-    }
-
-    /// A new grant identifier, or the entropy error.
-    pub(crate) fn new_grant_id(&self) -> Result<GrantId, OAuthError> {
-        new_grant_id(self.config.entropy()).map_err(|_| OAuthError::entropy_failed())
     }
 }
 

@@ -46,7 +46,7 @@ pub(super) fn start(ctx: Ctx, params: &Params) -> Step {
 
 /// Reuse of a rotated token: revoke the grant if it is the token's own client.
 fn reused(p: &RefreshPending, r: RefreshTokenRecord) -> Step {
-    if r.client_id == p.ctx.client.client_id() {
+    if *r.client_id == *p.ctx.client.client_id() {
         Step::RevokeGrant(RevokeGrant {
             grant_id: r.grant_id,
             now: p.now,
@@ -69,7 +69,7 @@ pub(crate) fn after_lookup_refresh(
         Ok(TokenState::Active(r)) => r,
     };
     // Nothing below changes the token: a refused request leaves it usable (D7).
-    if record.client_id != p.ctx.client.client_id() || record.expires_at.is_expired_at(p.now) {
+    if *record.client_id != *p.ctx.client.client_id() || record.expires_at.is_expired_at(p.now) {
         return invalid();
     }
     if p.scope.as_ref().is_some_and(|s| !s.is_subset(&record.scope)) {
@@ -89,7 +89,7 @@ pub(crate) fn after_take_refresh(
         Ok(TokenState::Used(r)) => return reused(&p, r),
         Ok(TokenState::Active(r)) => r,
     };
-    if record.client_id != p.ctx.client.client_id() || record.expires_at.is_expired_at(p.now) {
+    if *record.client_id != *p.ctx.client.client_id() || record.expires_at.is_expired_at(p.now) {
         return invalid();
     }
     let scope = match p.scope {
@@ -98,7 +98,7 @@ pub(crate) fn after_take_refresh(
         None => record.scope.clone(),
     };
     p.ctx.issue(Issue {
-        grant_id: record.grant_id,
+        grant_id: Some(record.grant_id),
         subject: Subject::User(record.subject),
         scope,
         // The new refresh token keeps the grant's scope and absolute expiry (RFC 6749 §6).
