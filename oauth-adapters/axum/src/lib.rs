@@ -1,1 +1,501 @@
-//! placeholder
+//! # oauth-axum
+//!
+//! A thin [axum] adapter for [`oauth_core`]: it turns HTTP requests into the core's request
+//! values, runs the endpoint machines with one generic async driver loop ([`drive`]) over an
+//! async store trait ([`AsyncStore`]), and turns the core's [`oauth_core::Response`] into HTTP
+//! with [`oauth_core::Response::to_http`] (the only mapping; this crate never decides an OAuth
+//! error of its own, except that a body over the transport limit is answered 413).
+//!
+//! Routes ([`router`]):
+//!
+//! | route | input | notes |
+//! |---|---|---|
+//! | `GET /oauth/authorize` | query string | RFC 6749 §4.1.1 |
+//! | `POST /oauth/authorize` | `application/x-www-form-urlencoded` body | the login/consent form posts back here; the core redirects with 303 (RFC 9700 §4.12) |
+//! | `POST /oauth/token` | form or JSON body, `Authorization`, query | RFC 6749 §3.2, §4.1.3, §4.4, §6 |
+//!
+//! Any other method on these paths is answered 405 with an `Allow` header. Request bodies are
+//! read here, up to [`oauth_core::wire::MAX_INPUT_BYTES`] (64 KiB); a larger body is answered
+//! `413` with an OAuth JSON error (`invalid_request`, `Cache-Control: no-store`), never with
+//! axum's plain-text rejections (axum's own `DefaultBodyLimit` is disabled on these routes).
+//!
+//! The clock is read once per request (`SystemTime::now()`, whole Unix seconds) and handed to
+//! the machine. Every response of the authorization endpoint carries `X-Frame-Options: DENY`,
+//! `Content-Security-Policy: frame-ancestors 'none'` and `Referrer-Policy: no-referrer`
+//! (RFC 9700 §4.16, RFC 6749 §10.13) and no CORS headers (RFC 9700 §2.6).
+//!
+//! The resource owner is authenticated, and consent obtained, by the embedding application
+//! through an [`OwnerInteraction`] hook: it sees the request and the [`NeedOwner`] question and
+//! answers with an [`OwnerDecision`], or with a page (login, consent) to send instead.
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! # fn demo(config: Arc<oauth_core::Config>, store: Arc<oauth_memory::MemoryStore>) {
+//! let app: axum::Router = oauth_axum::router(config, store, Arc::new(oauth_axum::NoOwner::new()));
+//! # }
+//! ```
+
+use std::future::{Future, poll_fn, ready};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, HttpBody as _};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::response::Response as HttpResponse;
+use axum::routing::{get, post};
+use http::request::Parts;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use oauth_core::wire::{MAX_INPUT_BYTES, Params};
+use oauth_core::{
+    AuthorizeRequest, Client, ClientRegistry, CodeRecord, CodeStore, Config, GrantId, NeedOwner, OAuthError,
+    OwnerDecision, RefreshStore, RefreshTokenRecord, Response, Step, Store, StoreError, TokenDigest, TokenRequest,
+    TokenState, TokenStore, UnixTime, Write, authorize, token,
+};
+
+/// How many bytes of an oversized body are read and discarded before the 413 is sent, so that
+/// a client still writing its body sees the response instead of a reset connection: 16 MiB.
+/// Beyond this the connection is simply closed after the response.
+pub const MAX_DRAIN_BYTES: usize = 16 * 1024 * 1024;
+
+/// The storage questions of the endpoint machines, answered asynchronously: one method per
+/// store question of [`Step`]. The security contracts are those of the core's sync traits
+/// ([`oauth_core::ClientRegistry`], [`oauth_core::CodeStore`], [`oauth_core::RefreshStore`],
+/// [`oauth_core::TokenStore`]): `take_code` and `take_refresh_token` are atomic (of two
+/// concurrent takes exactly one sees [`TokenState::Active`], RFC 6749 §4.1.2), `persist` is
+/// all-or-nothing and never leaves a credential of a revoked grant active (it discards such a
+/// write, or refuses it with [`StoreError::GrantRevoked`]).
+///
+/// Every type that implements the sync [`Store`] (such as `oauth_memory::MemoryStore`)
+/// implements this trait by answering at once; a sync store must therefore not block for long
+/// (an in-memory map is fine, a network database is not: implement this trait for it instead).
+pub trait AsyncStore: Send + Sync {
+    /// The client registered as `client_id`, or `None`.
+    fn client(&self, client_id: &str) -> impl Future<Output = Result<Option<Arc<Client>>, StoreError>> + Send;
+
+    /// Atomically marks the code with digest `key` used and returns its previous state.
+    fn take_code(
+        &self,
+        key: &TokenDigest,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<TokenState<CodeRecord>, StoreError>> + Send;
+
+    /// The state of the refresh token with digest `key`, unchanged.
+    fn refresh_token(
+        &self,
+        key: &TokenDigest,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<TokenState<RefreshTokenRecord>, StoreError>> + Send;
+
+    /// Atomically marks the refresh token with digest `key` used and returns its previous state.
+    fn take_refresh_token(
+        &self,
+        key: &TokenDigest,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<TokenState<RefreshTokenRecord>, StoreError>> + Send;
+
+    /// Revokes every credential of `grant_id` (RFC 6749 §4.1.2, §10.5).
+    fn revoke_grant(&self, grant_id: &GrantId, now: UnixTime) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Writes `writes` all or nothing; the records are moved in.
+    fn persist(&self, writes: Vec<Write>, now: UnixTime) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+impl<T: Store + ?Sized> AsyncStore for T {
+    fn client(&self, client_id: &str) -> impl Future<Output = Result<Option<Arc<Client>>, StoreError>> + Send {
+        ready(ClientRegistry::client(self, client_id))
+    }
+
+    fn take_code(
+        &self,
+        key: &TokenDigest,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<TokenState<CodeRecord>, StoreError>> + Send {
+        ready(CodeStore::take_code(self, key, now))
+    }
+
+    fn refresh_token(
+        &self,
+        key: &TokenDigest,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<TokenState<RefreshTokenRecord>, StoreError>> + Send {
+        ready(RefreshStore::refresh_token(self, key, now))
+    }
+
+    fn take_refresh_token(
+        &self,
+        key: &TokenDigest,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<TokenState<RefreshTokenRecord>, StoreError>> + Send {
+        ready(RefreshStore::take_refresh_token(self, key, now))
+    }
+
+    fn revoke_grant(&self, grant_id: &GrantId, now: UnixTime) -> impl Future<Output = Result<(), StoreError>> + Send {
+        ready(TokenStore::revoke_grant(self, grant_id, now))
+    }
+
+    fn persist(&self, writes: Vec<Write>, now: UnixTime) -> impl Future<Output = Result<(), StoreError>> + Send {
+        ready(TokenStore::persist(self, writes, now))
+    }
+}
+
+/// What the [`OwnerInteraction`] hook sees of the authorization request: method, URI, headers
+/// (cookies included) and the authorization parameters (the query of a `GET`, the form body of
+/// a `POST`). `Debug` lists header and parameter names only.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub struct OwnerRequest<'a> {
+    /// `GET` or `POST`.
+    pub method: &'a Method,
+    /// The request URI.
+    pub uri: &'a Uri,
+    /// The request headers.
+    pub headers: &'a HeaderMap,
+    /// The parameters, every occurrence kept (see [`Params::get`]).
+    pub params: &'a Params,
+}
+
+impl<'a> OwnerRequest<'a> {
+    /// A view of a request's parts and parameters.
+    #[must_use]
+    pub const fn new(parts: &'a Parts, params: &'a Params) -> Self {
+        Self { method: &parts.method, uri: &parts.uri, headers: &parts.headers, params }
+    }
+}
+
+impl std::fmt::Debug for OwnerRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OwnerRequest")
+            .field("method", self.method)
+            .field("path", &self.uri.path())
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("params", self.params)
+            .finish()
+    }
+}
+
+/// The hook's answer to [`NeedOwner`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum OwnerOutcome {
+    /// Resume the machine with this decision. The headers (for example `Set-Cookie` for a new
+    /// session) are added to the response the machine produces.
+    Decide(OwnerDecision, HeaderMap),
+    /// Send this response instead (a login or consent page, or an error page); no code is
+    /// issued. The page typically posts back to `POST /oauth/authorize` with the original
+    /// parameters, which re-runs the request.
+    Respond(HttpResponse),
+}
+
+impl OwnerOutcome {
+    /// Resume with `decision` and no extra headers.
+    #[must_use]
+    pub fn decide(decision: OwnerDecision) -> Self {
+        Self::Decide(decision, HeaderMap::new())
+    }
+}
+
+/// A boxed future, as returned by the object-safe [`OwnerInteraction`].
+pub type OwnerFuture<'a> = Pin<Box<dyn Future<Output = OwnerOutcome> + Send + 'a>>;
+
+/// How the embedding application authenticates the resource owner and asks for consent
+/// (RFC 6749 §4.1.1: "the authorization server authenticates the resource owner and obtains
+/// an authorization decision"). Held as `Arc<dyn OwnerInteraction>`.
+///
+/// # Security contract
+/// - Answer [`OwnerDecision::Approve`] only for a resource owner authenticated by this request
+///   or by a session this server issued, and only after consent when consent is needed
+///   ([`NeedOwner::client`]'s consent method, `prompt=consent`).
+/// - With `prompt=none` ([`NeedOwner::prompt`]) never show a page: answer
+///   [`OwnerDecision::LoginRequired`] or [`OwnerDecision::ConsentRequired`] (D12).
+/// - Honour `prompt=login` and `max_age` by authenticating again (the core also refuses an
+///   approval whose `auth_time` is older than `max_age`).
+/// - A form that posts back must be protected against CSRF (RFC 6749 §10.12); a post without a
+///   valid anti-CSRF token must not lead to an approval.
+/// - Everything the hook renders must escape user-provided text; the adapter adds the
+///   anti-framing headers.
+pub trait OwnerInteraction: Send + Sync {
+    /// Answers `question` for `request`.
+    fn interact<'a>(&'a self, request: OwnerRequest<'a>, question: &'a NeedOwner) -> OwnerFuture<'a>;
+}
+
+/// The null hook: nobody is ever signed in, every request ends with `login_required`.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct NoOwner;
+
+impl NoOwner {
+    /// The null hook.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self
+    }
+}
+
+impl OwnerInteraction for NoOwner {
+    fn interact<'a>(&'a self, _request: OwnerRequest<'a>, _question: &'a NeedOwner) -> OwnerFuture<'a> {
+        Box::pin(ready(OwnerOutcome::decide(OwnerDecision::LoginRequired)))
+    }
+}
+
+/// The hook and the request it answers for, as handed to [`drive`] by the authorization
+/// endpoint. `raw_params` are the still-encoded parameters (query string or form body) the
+/// machine was started with.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub struct Owner<'a> {
+    /// The hook.
+    pub hook: &'a dyn OwnerInteraction,
+    /// The request's parts.
+    pub parts: &'a Parts,
+    /// The encoded parameters.
+    pub raw_params: &'a [u8],
+}
+
+impl<'a> Owner<'a> {
+    /// The hook `hook` answering for the request with `parts` and encoded parameters
+    /// `raw_params`.
+    #[must_use]
+    pub const fn new(hook: &'a dyn OwnerInteraction, parts: &'a Parts, raw_params: &'a [u8]) -> Self {
+        Self { hook, parts, raw_params }
+    }
+}
+
+impl std::fmt::Debug for Owner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Owner").field("path", &self.parts.uri.path()).finish_non_exhaustive()
+    }
+}
+
+/// The one async driver loop for every endpoint: answers each question of `step` from `store`
+/// (and [`NeedOwner`] from `owner`, at most once) until the machine responds, then maps the
+/// response with [`Response::to_http`]. Without an `owner` (the token endpoint, which never
+/// asks), [`NeedOwner`] is answered [`OwnerDecision::LoginRequired`].
+///
+/// The loop ends: every machine has a bounded number of steps.
+pub async fn drive<S: AsyncStore + ?Sized>(store: &S, mut step: Step, mut owner: Option<Owner<'_>>) -> HttpResponse {
+    let mut extra = HeaderMap::new();
+    let response = loop {
+        step = match step {
+            Step::NeedClient(q) => {
+                let answer = store.client(q.client_id()).await;
+                q.resume(answer)
+            }
+            Step::NeedOwner(q) => match owner.take() {
+                Some(o) => {
+                    let params = Params::parse_form(o.raw_params).unwrap_or_default();
+                    match o.hook.interact(OwnerRequest::new(o.parts, &params), &q).await {
+                        OwnerOutcome::Decide(decision, headers) => {
+                            extra = headers;
+                            q.resume(decision)
+                        }
+                        OwnerOutcome::Respond(page) => return page,
+                    }
+                }
+                None => q.resume(OwnerDecision::LoginRequired),
+            },
+            Step::TakeCode(q) => {
+                let answer = store.take_code(q.key(), q.now()).await;
+                q.resume(answer)
+            }
+            Step::LookupRefreshToken(q) => {
+                let answer = store.refresh_token(q.key(), q.now()).await;
+                q.resume(answer)
+            }
+            Step::TakeRefreshToken(q) => {
+                let answer = store.take_refresh_token(q.key(), q.now()).await;
+                q.resume(answer)
+            }
+            Step::RevokeGrant(q) => {
+                let answer = store.revoke_grant(q.grant_id(), q.now()).await;
+                q.resume(answer)
+            }
+            Step::Persist(mut q) => {
+                let answer = store.persist(q.take_writes(), q.now()).await;
+                q.resume(answer)
+            }
+            Step::Respond(r) => break r,
+        };
+    };
+    let mut http = to_axum(response);
+    for (name, value) in &extra {
+        http.headers_mut().append(name, value.clone());
+    }
+    http
+}
+
+/// Maps a core response to axum through [`Response::into_http`], the only mapping.
+#[must_use]
+pub fn to_axum(response: Response) -> HttpResponse {
+    let h = response.into_http();
+    let mut out = HttpResponse::new(Body::from(h.body));
+    *out.status_mut() = StatusCode::from_u16(h.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in h.headers {
+        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
+            (Ok(n), Ok(v)) => {
+                out.headers_mut().append(n, v);
+            }
+            _ => {
+                // The core produces ASCII header values; a value that is not is a bug, and a
+                // response missing e.g. its `Location` must not go out as if it were complete.
+                tracing::error!(header = name, "core produced an invalid header value");
+                let mut fail = HttpResponse::new(Body::empty());
+                *fail.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                return fail;
+            }
+        }
+    }
+    out
+}
+
+/// The current time, read once per request: whole seconds since the Unix epoch (0 if the
+/// system clock is before 1970).
+#[must_use]
+pub fn now() -> UnixTime {
+    UnixTime::from_secs(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+}
+
+/// The shared state of the routes.
+struct Endpoints<S: ?Sized> {
+    config: Arc<Config>,
+    store: Arc<S>,
+    owner: Arc<dyn OwnerInteraction>,
+}
+
+impl<S: ?Sized> Clone for Endpoints<S> {
+    fn clone(&self) -> Self {
+        Self { config: Arc::clone(&self.config), store: Arc::clone(&self.store), owner: Arc::clone(&self.owner) }
+    }
+}
+
+/// The routes `GET`/`POST /oauth/authorize` and `POST /oauth/token` over `store`, with `owner`
+/// answering the resource-owner question. Merge the result into the application's router.
+pub fn router<S: AsyncStore + ?Sized + 'static>(
+    config: Arc<Config>,
+    store: Arc<S>,
+    owner: Arc<dyn OwnerInteraction>,
+) -> Router {
+    let state = Endpoints { config, store, owner };
+    Router::new()
+        .route("/oauth/authorize", get(authorize_get::<S>).post(authorize_post::<S>))
+        .route("/oauth/token", post(token_post::<S>))
+        // Bodies are read by this crate with its own limit and OAuth JSON errors.
+        .layer(DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+async fn authorize_get<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, request: Request) -> HttpResponse {
+    let now = now();
+    let (parts, _body) = request.into_parts();
+    let query = parts.uri.query().unwrap_or("");
+    let step = authorize::start(&e.config, AuthorizeRequest::from_query(Some(query)), now);
+    let owner = Owner::new(&*e.owner, &parts, query.as_bytes());
+    let mut response = drive(&*e.store, step, Some(owner)).await;
+    harden(response.headers_mut());
+    response
+}
+
+async fn authorize_post<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, request: Request) -> HttpResponse {
+    let now = now();
+    let (parts, body) = request.into_parts();
+    let mut response = match read_body(&parts.headers, body).await {
+        Ok(body) => {
+            let content_type = header_text(&parts.headers, &header::CONTENT_TYPE);
+            let step = authorize::start(&e.config, AuthorizeRequest::from_form(content_type.as_deref(), &body), now);
+            drive(&*e.store, step, Some(Owner::new(&*e.owner, &parts, &body))).await
+        }
+        Err(refusal) => refusal,
+    };
+    harden(response.headers_mut());
+    response
+}
+
+async fn token_post<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, request: Request) -> HttpResponse {
+    let now = now();
+    let (parts, body) = request.into_parts();
+    let body = match read_body(&parts.headers, body).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
+    let content_type = header_text(&parts.headers, &header::CONTENT_TYPE);
+    let authorization = header_text(&parts.headers, &header::AUTHORIZATION);
+    let request = TokenRequest::from_http(content_type.as_deref(), authorization.as_deref(), parts.uri.query(), &body);
+    drive(&*e.store, token::start(&e.config, request, now), None).await
+}
+
+/// A header's value as text: `None` when absent; several occurrences joined with `, ` (which a
+/// parser then refuses); bytes that are not UTF-8 replaced, so a malformed header is refused
+/// by the core rather than treated as absent.
+fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    let mut text = String::from_utf8_lossy(first.as_bytes()).into_owned();
+    for more in values {
+        text.push_str(", ");
+        text.push_str(&String::from_utf8_lossy(more.as_bytes()));
+    }
+    Some(text)
+}
+
+/// Reads a request body of at most [`MAX_INPUT_BYTES`]. A larger body is refused with 413 and
+/// an OAuth JSON error; an unreadable one (the client broke off) with 400.
+async fn read_body(headers: &HeaderMap, mut body: Body) -> Result<Vec<u8>, HttpResponse> {
+    let declared = header_text(headers, &header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok());
+    let mut buf = Vec::new();
+    let mut seen: usize = 0;
+    let mut too_large = declared.is_some_and(|n| n > MAX_INPUT_BYTES as u64);
+    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        let Ok(frame) = frame else {
+            return Err(to_axum(Response::Error(OAuthError::invalid_request("request body could not be read"))));
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        seen = seen.saturating_add(data.len());
+        if seen > MAX_INPUT_BYTES {
+            too_large = true;
+            buf = Vec::new();
+        }
+        if too_large {
+            // Drain (without keeping) so the client gets to read the 413.
+            if seen > MAX_DRAIN_BYTES {
+                break;
+            }
+        } else {
+            buf.extend_from_slice(&data);
+        }
+    }
+    if too_large {
+        return Err(to_axum(Response::Error(OAuthError::body_too_large())));
+    }
+    Ok(buf)
+}
+
+/// Anti-framing and referrer headers for every authorization-endpoint response (RFC 9700
+/// §4.16, RFC 6749 §10.13), `Cache-Control: no-store` unless set, and no CORS headers
+/// (RFC 9700 §2.6).
+fn harden(headers: &mut HeaderMap) {
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    let has_frame_ancestors = headers
+        .get_all(header::CONTENT_SECURITY_POLICY)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|s| s.contains("frame-ancestors 'none'")));
+    if !has_frame_ancestors {
+        headers.append(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+    }
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    for name in [
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+    ] {
+        headers.remove(name);
+    }
+}
+
+#[cfg(test)]
+mod tests;
