@@ -1,1 +1,198 @@
-fn main() {}
+//! `oauth-server`: runs the authorization server. With no arguments, the embedded demo
+//! configuration on `127.0.0.1:8080`; see `--help`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use oauth_core::AppType;
+use oauth_server::ServerConfig;
+use oauth_server::config::DEMO_TOML;
+use tracing_subscriber::EnvFilter;
+
+/// An OAuth 2 authorization server (authorization code with PKCE, client credentials, refresh
+/// tokens). Without --config it runs a demo configuration whose secrets are public.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Read the configuration from this TOML file instead of the embedded demo.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Listen on this address instead of the configured one (e.g. 127.0.0.1:9000).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// INSECURE: sign this user in and approve every authorization request without a page.
+    #[arg(long, value_name = "USER")]
+    dev_login: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let args = Args::parse();
+    let demo = args.config.is_none();
+    let mut config = match &args.config {
+        None => ServerConfig::demo(),
+        Some(path) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            };
+            match ServerConfig::from_toml(&text) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
+    if let Some(listen) = args.listen {
+        config.set_listen(listen);
+    }
+    if let Some(user) = &args.dev_login {
+        config = match config.with_dev_login(user) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: --dev-login: {e}");
+                return ExitCode::from(2);
+            }
+        };
+    }
+    let listener = match tokio::net::TcpListener::bind(config.listen()).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", config.listen());
+            return ExitCode::from(1);
+        }
+    };
+    let base = match (config.issuer(), listener.local_addr()) {
+        (Some(issuer), _) => issuer.trim_end_matches('/').to_owned(),
+        (None, Ok(addr)) => format!("http://{addr}"),
+        (None, Err(_)) => format!("http://{}", config.listen()),
+    };
+    print_banner(&config, &base, demo);
+    match oauth_server::serve_with_shutdown(config, listener, shutdown_signal()).await {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Completes on Ctrl-C (and SIGTERM on Unix).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+/// The demo's public plaintext values by id: client secrets and user passwords.
+fn demo_value(section: &str, id_key: &str, id: &str, key: &str) -> Option<String> {
+    let table: toml::Table = DEMO_TOML.parse().ok()?;
+    table
+        .get(section)?
+        .as_array()?
+        .iter()
+        .find(|e| e.get(id_key).and_then(|v| v.as_str()) == Some(id))?
+        .get(key)?
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn print_banner(config: &ServerConfig, base: &str, demo: bool) {
+    println!();
+    println!("oauth-server listening on {base}");
+    if demo {
+        println!("Demo configuration: every secret and password shown here is public.");
+    }
+    println!();
+    println!("Clients:");
+    for c in config.clients() {
+        let grants: Vec<_> = c.allowed_grant_types().iter().map(|g| g.as_str()).collect();
+        let app_type = match c.app_type() {
+            AppType::Web => "web",
+            AppType::Spa => "spa",
+            AppType::Native => "native",
+            _ => "other",
+        };
+        println!("  {:<14} {app_type:<6}  grants: {}  scopes: {}", c.client_id(), grants.join(" "), c.allowed_scopes());
+        if c.is_confidential() {
+            match demo.then(|| demo_value("clients", "client_id", c.client_id(), "client_secret")).flatten() {
+                Some(secret) => println!("  {:<14} secret: {secret}", ""),
+                None => println!("  {:<14} secret: (configured)", ""),
+            }
+        }
+        for uri in c.redirect_uris() {
+            println!("  {:<14} redirect_uri: {uri}", "");
+        }
+    }
+    println!();
+    println!("Users:");
+    for id in config.enabled_users() {
+        match demo.then(|| demo_value("users", "id", id, "password")).flatten() {
+            Some(pw) => println!("  {id}  password: {pw}"),
+            None => println!("  {id}"),
+        }
+    }
+    if let Some(user) = config.dev_login() {
+        println!();
+        println!("INSECURE dev_login: every authorization request is signed in as {user} and approved without a page.");
+    }
+    if !demo {
+        println!();
+        return;
+    }
+    println!();
+    println!("Client credentials:");
+    println!(
+        "  curl -s -u demo-service:demo-service-secret -d grant_type=client_credentials -d scope=read {base}/oauth/token"
+    );
+    println!();
+    println!("Authorization code with PKCE (RFC 7636 Appendix B pair): open in a browser, sign in as");
+    println!("user-1 / demo-password-1 and approve; the browser goes to https://app.example/cb?code=...");
+    println!(
+        "  {base}/oauth/authorize?response_type=code&client_id=demo-web&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=read%20offline_access&state=xyz&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
+    );
+    println!("Then exchange the code:");
+    println!(
+        "  curl -s -u demo-web:demo-web-secret -d grant_type=authorization_code -d code=CODE \\\n    --data-urlencode redirect_uri=https://app.example/cb -d code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk {base}/oauth/token"
+    );
+    println!("And refresh:");
+    println!(
+        "  curl -s -u demo-web:demo-web-secret -d grant_type=refresh_token -d refresh_token=REFRESH_TOKEN {base}/oauth/token"
+    );
+    println!();
+    println!("Headless (no page): restart with --dev-login user-1 and use curl -i on the authorize URL.");
+    println!();
+}

@@ -1,0 +1,446 @@
+//! The resource owner's side of the authorization endpoint: the [`OwnerInteraction`] hook with
+//! session cookies, double-submit CSRF tokens, argon2 password checks, the login and consent
+//! pages, and `dev_login`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordVerifier as _};
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use oauth_axum::{OwnerFuture, OwnerInteraction, OwnerOutcome, OwnerRequest};
+use oauth_core::{Approval, ConsentMethod, NeedOwner, OwnerDecision, UnixTime};
+use rand::TryRngCore as _;
+use subtle::ConstantTimeEq as _;
+use tokio::sync::Semaphore;
+
+use crate::config::{ServerConfig, User, hash_password};
+
+/// Name of the session cookie.
+const SESSION_COOKIE: &str = "oauth_session";
+/// Name of the CSRF cookie (double submit: its value is also sent as the `csrf_token` field).
+const CSRF_COOKIE: &str = "csrf";
+/// How long a sign-in lasts, in seconds: 8 hours.
+const SESSION_LIFETIME: u64 = 8 * 3600;
+/// Most sessions kept at once; the oldest is dropped beyond that.
+const MAX_SESSIONS: usize = 10_000;
+/// Form fields the pages add; never copied back as authorization parameters.
+const OWN_FIELDS: [&str; 4] = ["username", "password", "csrf_token", "decision"];
+
+/// A signed-in user.
+#[derive(Clone)]
+struct Session {
+    user_id: String,
+    auth_time: UnixTime,
+    expires_at: UnixTime,
+}
+
+/// The login hook of the server.
+pub(crate) struct Login {
+    issuer_origin: String,
+    secure_cookies: bool,
+    dev_login: Option<String>,
+    users: HashMap<String, User>,
+    /// Verified when the user is unknown or disabled, so every failure costs the same.
+    dummy_hash: String,
+    sessions: Mutex<HashMap<[u8; 32], Session>>,
+    verifying: Semaphore,
+}
+
+impl Login {
+    /// The hook for `config`, served at `issuer`.
+    pub(crate) fn new(config: &ServerConfig, issuer: &str) -> Result<Self, &'static str> {
+        let users: HashMap<String, User> = config.users.iter().map(|u| (u.id.clone(), u.clone())).collect();
+        let dev_login = config.dev_login().and_then(|id| users.get(id)).map(|u| u.subject.clone());
+        let dummy_hash = hash_password(&random_hex().ok_or("the OS random number generator failed")?)?;
+        let permits = std::thread::available_parallelism().map_or(1, usize::from);
+        Ok(Self {
+            issuer_origin: origin_of(issuer),
+            secure_cookies: issuer.starts_with("https://"),
+            dev_login,
+            users,
+            dummy_hash,
+            sessions: Mutex::new(HashMap::new()),
+            verifying: Semaphore::new(permits),
+        })
+    }
+
+    async fn answer(&self, req: OwnerRequest<'_>, q: &NeedOwner) -> OwnerOutcome {
+        let now = q.now();
+        if let Some(subject) = &self.dev_login {
+            return OwnerOutcome::decide(OwnerDecision::Approve(Approval::new(subject.clone(), now)));
+        }
+        let ctx = Ctx {
+            req,
+            q,
+            consent: q.client().consent() == ConsentMethod::Required || q.prompt().consent,
+            csrf_cookie: cookie(req.headers, CSRF_COOKIE).filter(|v| decode_hex(v).is_some()),
+        };
+        let session = self.session(req.headers, now).filter(|s| ctx.fresh_enough(s.auth_time));
+        if *req.method != Method::POST {
+            return match session {
+                Some(s) if !ctx.consent => self.approve(&s, HeaderMap::new()),
+                Some(s) => self.page(&ctx, Some(&s.user_id), None, HeaderMap::new()),
+                None => self.page(&ctx, None, None, HeaderMap::new()),
+            };
+        }
+        // A form posted back from one of our pages.
+        if !self.origin_ok(req.headers) || !ctx.csrf_ok() {
+            return OwnerOutcome::Respond(error_page(
+                StatusCode::BAD_REQUEST,
+                "This form is not valid: it expired, or it was not sent from this site. \
+                 Go back to the application and start again.",
+            ));
+        }
+        let field = |name: &str| req.params.get(name).ok().flatten();
+        let decision = field("decision");
+        if decision == Some("deny") {
+            return OwnerOutcome::decide(OwnerDecision::Deny);
+        }
+        let mut headers = HeaderMap::new();
+        let signed_in = match (field("username"), field("password")) {
+            (Some(username), Some(password)) => match self.verify(username, password).await {
+                Some(user_id) => match self.new_session(user_id, now) {
+                    Some((id, session)) => {
+                        headers.append(header::SET_COOKIE, self.cookie_header(SESSION_COOKIE, &id, SESSION_LIFETIME));
+                        session
+                    }
+                    None => return OwnerOutcome::Respond(unavailable()),
+                },
+                None => return self.page(&ctx, None, Some("Wrong username or password."), headers),
+            },
+            (None, None) => match session {
+                Some(s) => s,
+                None => return self.page(&ctx, None, None, headers),
+            },
+            _ => return self.page(&ctx, None, Some("Enter your username and password."), headers),
+        };
+        if ctx.consent && decision != Some("approve") {
+            return self.page(&ctx, Some(&signed_in.user_id), None, headers);
+        }
+        self.approve(&signed_in, headers)
+    }
+
+    /// Approves the request for the session's user with exactly the requested scope.
+    fn approve(&self, session: &Session, headers: HeaderMap) -> OwnerOutcome {
+        match self.users.get(&session.user_id).filter(|u| !u.disabled) {
+            Some(user) => OwnerOutcome::Decide(
+                OwnerDecision::Approve(Approval::new(user.subject.clone(), session.auth_time)),
+                headers,
+            ),
+            None => OwnerOutcome::decide(OwnerDecision::LoginRequired),
+        }
+    }
+
+    /// The login page (`user` is `None`) or the consent page (`user` signed in), or, with
+    /// `prompt=none`, the decision that no page may be shown.
+    fn page(&self, ctx: &Ctx<'_>, user: Option<&str>, error: Option<&str>, mut headers: HeaderMap) -> OwnerOutcome {
+        if ctx.q.prompt().none {
+            let decision = if user.is_none() { OwnerDecision::LoginRequired } else { OwnerDecision::ConsentRequired };
+            return OwnerOutcome::decide(decision);
+        }
+        let token = match &ctx.csrf_cookie {
+            Some(t) => (*t).to_owned(),
+            None => match random_hex() {
+                Some(t) => {
+                    headers.append(header::SET_COOKIE, self.cookie_header(CSRF_COOKIE, &t, 0));
+                    t
+                }
+                None => return OwnerOutcome::Respond(unavailable()),
+            },
+        };
+        let html = render(ctx, user, error, &token);
+        let mut response = html_response(StatusCode::OK, html);
+        for (name, value) in &headers {
+            response.headers_mut().append(name, value.clone());
+        }
+        OwnerOutcome::Respond(response)
+    }
+
+    /// Whether `Origin`, when present, is the issuer's origin.
+    fn origin_ok(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get_all(header::ORIGIN)
+            .iter()
+            .all(|v| v.to_str().is_ok_and(|o| o.eq_ignore_ascii_case(&self.issuer_origin)))
+    }
+
+    /// The user id of an enabled user whose password is `password`, checked with argon2 on a
+    /// blocking thread. Unknown and disabled users cost one verification too.
+    async fn verify(&self, username: &str, password: &str) -> Option<String> {
+        let user = self.users.get(username).filter(|u| !u.disabled);
+        let hash = user.map_or_else(|| self.dummy_hash.clone(), |u| u.password_hash.clone());
+        let password = password.to_owned();
+        let _permit = self.verifying.acquire().await.ok()?;
+        let ok = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        })
+        .await
+        .unwrap_or(false);
+        user.filter(|_| ok).map(|u| u.id.clone())
+    }
+
+    /// The signed-in session named by the request's session cookie, if it has not expired.
+    fn session(&self, headers: &HeaderMap, now: UnixTime) -> Option<Session> {
+        let id = decode_hex(cookie(headers, SESSION_COOKIE)?)?;
+        let mut sessions = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match sessions.get(&id) {
+            Some(s) if !s.expires_at.is_expired_at(now) => Some(s.clone()),
+            Some(_) => {
+                sessions.remove(&id);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Starts a session for `user_id` authenticated at `now`: a fresh 256-bit id from the OS.
+    fn new_session(&self, user_id: String, now: UnixTime) -> Option<(String, Session)> {
+        let id = random_hex()?;
+        let key = decode_hex(&id)?;
+        let session = Session { user_id, auth_time: now, expires_at: now.plus(SESSION_LIFETIME) };
+        let mut sessions = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if sessions.len() >= MAX_SESSIONS {
+            sessions.retain(|_, s| !s.expires_at.is_expired_at(now));
+        }
+        if sessions.len() >= MAX_SESSIONS {
+            let oldest = sessions.iter().min_by_key(|(_, s)| s.expires_at).map(|(k, _)| *k);
+            if let Some(k) = oldest {
+                sessions.remove(&k);
+            }
+        }
+        sessions.insert(key, session.clone());
+        Some((id, session))
+    }
+
+    /// A `Set-Cookie` value: `HttpOnly; SameSite=Lax; Path=/`, `Secure` behind https, and
+    /// `Max-Age` when `max_age` is not 0.
+    fn cookie_header(&self, name: &str, value: &str, max_age: u64) -> HeaderValue {
+        let mut text = format!("{name}={value}; HttpOnly; SameSite=Lax; Path=/");
+        if max_age > 0 {
+            let _ = write!(text, "; Max-Age={max_age}");
+        }
+        if self.secure_cookies {
+            text.push_str("; Secure");
+        }
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+}
+
+impl OwnerInteraction for Login {
+    fn interact<'a>(&'a self, request: OwnerRequest<'a>, question: &'a NeedOwner) -> OwnerFuture<'a> {
+        Box::pin(self.answer(request, question))
+    }
+}
+
+/// One request's view for the hook.
+struct Ctx<'a> {
+    req: OwnerRequest<'a>,
+    q: &'a NeedOwner,
+    /// Whether consent must be asked (client `consent = "required"`, or `prompt=consent`).
+    consent: bool,
+    /// The request's well-formed CSRF cookie, if any.
+    csrf_cookie: Option<&'a str>,
+}
+
+impl Ctx<'_> {
+    /// Whether a sign-in at `auth_time` may be used without authenticating again: not with
+    /// `prompt=login`, and not when older than `max_age` (the core's rule, OIDC Core §3.1.2.1).
+    fn fresh_enough(&self, auth_time: UnixTime) -> bool {
+        !self.q.prompt().login && self.q.max_age().is_none_or(|max| auth_time.plus(max) >= self.q.now())
+    }
+
+    /// Whether the posted `csrf_token` equals the `csrf` cookie (constant-time).
+    fn csrf_ok(&self) -> bool {
+        match (self.csrf_cookie, self.req.params.get("csrf_token")) {
+            (Some(cookie), Ok(Some(field))) => {
+                cookie.len() == field.len() && bool::from(cookie.as_bytes().ct_eq(field.as_bytes()))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// 32 bytes from the OS random number generator as 64 lower-case hex characters.
+fn random_hex() -> Option<String> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.try_fill_bytes(&mut bytes).ok()?;
+    Some(bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    }))
+}
+
+/// 64 hex characters as 32 bytes.
+fn decode_hex(text: &str) -> Option<[u8; 32]> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        let hi = char::from(pair[0]).to_digit(16)?;
+        let lo = char::from(pair[1]).to_digit(16)?;
+        out[i] = u8::try_from(hi * 16 + lo).ok()?;
+    }
+    Some(out)
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased.
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    format!("{scheme}://{authority}").to_ascii_lowercase()
+}
+
+/// Escapes text for HTML content and double-quoted attributes.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#222}\
+label{display:block;margin:.8rem 0}input{display:block;width:100%;padding:.4rem;box-sizing:border-box}\
+button{padding:.5rem 1.2rem;margin-right:.5rem}.error{color:#a00}code{background:#eee;padding:0 .2rem}";
+
+/// The login page (with the scope list when consent is needed) or the consent page.
+fn render(ctx: &Ctx<'_>, user: Option<&str>, error: Option<&str>, csrf: &str) -> String {
+    let client = escape(ctx.q.client().client_name());
+    let title = if user.is_none() { "Sign in" } else { "Allow access" };
+    let mut html = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><style>{STYLE}</style></head><body><main>\n<h1>{title}</h1>\n"
+    );
+    match user {
+        None => {
+            let _ = writeln!(html, "<p>Sign in to continue to <strong>{client}</strong>.</p>");
+        }
+        Some(u) => {
+            let _ = writeln!(html, "<p>Signed in as <strong>{}</strong>.</p>", escape(u));
+        }
+    }
+    if let Some(e) = error {
+        let _ = writeln!(html, "<p class=\"error\" role=\"alert\">{}</p>", escape(e));
+    }
+    html.push_str("<form method=\"post\" action=\"/oauth/authorize\">\n");
+    for (name, value) in ctx.req.params.iter().filter(|(n, _)| !OWN_FIELDS.contains(n)) {
+        let _ = writeln!(html, "<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(name), escape(value));
+    }
+    let _ = writeln!(html, "<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">", escape(csrf));
+    if user.is_none() {
+        let hint = escape(ctx.q.login_hint().unwrap_or(""));
+        let _ = writeln!(
+            html,
+            "<label>Username <input name=\"username\" autocomplete=\"username\" required value=\"{hint}\"></label>\n\
+             <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label>"
+        );
+    }
+    if ctx.consent {
+        let _ = writeln!(html, "<p><strong>{client}</strong> asks for access to:</p>\n<ul>");
+        for scope in ctx.q.scope().iter() {
+            let _ = writeln!(html, "<li><code>{}</code></li>", escape(scope));
+        }
+        html.push_str(
+            "</ul>\n<button type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\n\
+             <button type=\"submit\" name=\"decision\" value=\"deny\" formnovalidate>Deny</button>\n",
+        );
+    } else {
+        html.push_str("<button type=\"submit\" name=\"decision\" value=\"approve\">Sign in</button>\n");
+    }
+    html.push_str("</form>\n</main></body></html>\n");
+    html
+}
+
+/// An HTML response with `no-store` caching and a strict Content-Security-Policy (no scripts,
+/// no third-party resources, no framing). The adapter adds `X-Frame-Options` and
+/// `Referrer-Policy`.
+fn html_response(status: StatusCode, html: String) -> Response {
+    let mut response = Response::new(Body::from(html));
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    response
+}
+
+/// A page that only explains a problem.
+fn error_page(status: StatusCode, message: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Error</title>\
+         <style>{STYLE}</style></head><body><main>\n<h1>Something went wrong</h1>\n<p>{}</p>\n</main></body></html>\n",
+        escape(message)
+    );
+    html_response(status, html)
+}
+
+/// The OS random number generator failed: nothing can be issued right now.
+fn unavailable() -> Response {
+    error_page(StatusCode::SERVICE_UNAVAILABLE, "Signing in is not possible right now. Try again later.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(origin_of("https://AS.example/tenant?x"), "https://as.example");
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        let h = random_hex().unwrap();
+        assert_eq!(h.len(), 64);
+        assert!(decode_hex(&h).is_some());
+        assert!(decode_hex("zz").is_none());
+        assert!(decode_hex(&"g".repeat(64)).is_none());
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("xcsrf=1; csrf=abc"));
+        h.append(header::COOKIE, HeaderValue::from_static("oauth_session=def"));
+        assert_eq!(cookie(&h, "csrf"), Some("abc"));
+        assert_eq!(cookie(&h, "oauth_session"), Some("def"));
+        assert_eq!(cookie(&h, "other"), None);
+    }
+}

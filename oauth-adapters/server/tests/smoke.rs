@@ -1,0 +1,352 @@
+//! The real server on an ephemeral loopback port: login page, CSRF, credentials, consent,
+//! sessions, prompt handling, dev_login and graceful shutdown.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oauth_server::ServerConfig;
+use sha2::{Digest as _, Sha256};
+
+const CONFIG: &str = r#"
+[[clients]]
+client_id = "client-a"
+client_name = "Client <A> & Co"
+app_type = "web"
+client_secret = "s3cret"
+redirect_uris = ["https://app.example/cb"]
+allowed_scopes = ["read", "write"]
+
+[[clients]]
+client_id = "client-t"
+app_type = "spa"
+redirect_uris = ["https://spa.example/cb"]
+allowed_scopes = ["read"]
+consent = "trusted"
+
+[[users]]
+id = "user-1"
+subject = "auth0|user-1"
+password = "correct horse"
+
+[[users]]
+id = "user-2"
+password = "pw-2"
+disabled = true
+"#;
+
+const VERIFIER: &str = "pkce-verifier-0123456789-abcdefghijklmnopqrstuv";
+
+struct Server {
+    base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    async fn start(config: ServerConfig) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(oauth_server::serve_with_shutdown(config, listener, async {
+            let _ = stopped.await;
+        }));
+        Self { base, stop: Some(stop), task }
+    }
+
+    async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let result = tokio::time::timeout(Duration::from_secs(10), self.task).await.expect("shutdown within 10 s");
+        result.unwrap().unwrap();
+    }
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+fn challenge() -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()))
+}
+
+fn authorize_params(client_id: &str, redirect_uri: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut p: Vec<(String, String)> = vec![
+        ("response_type".into(), "code".into()),
+        ("client_id".into(), client_id.into()),
+        ("redirect_uri".into(), redirect_uri.into()),
+        ("scope".into(), "read".into()),
+        ("state".into(), "s1".into()),
+        ("code_challenge".into(), challenge()),
+        ("code_challenge_method".into(), "S256".into()),
+    ];
+    p.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    p
+}
+
+fn client_a(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    authorize_params("client-a", "https://app.example/cb", extra)
+}
+
+/// The value of cookie `name` among the response's `Set-Cookie` headers.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_owned()))
+}
+
+fn assert_page_headers(response: &reqwest::Response) {
+    let h = response.headers();
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert!(
+        h.get_all("content-security-policy").iter().any(|v| v.to_str().unwrap().contains("frame-ancestors 'none'"))
+    );
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert!(h.get("access-control-allow-origin").is_none());
+}
+
+async fn get_login_page(base: &str, params: &[(String, String)], cookie: Option<&str>) -> (reqwest::Response, String) {
+    let mut request = http().get(format!("{base}/oauth/authorize")).query(params);
+    if let Some(c) = cookie {
+        request = request.header("cookie", c);
+    }
+    let response = request.send().await.unwrap();
+    let csrf = set_cookie(&response, "csrf")
+        .or_else(|| cookie.and_then(|c| c.split("; ").find_map(|p| p.strip_prefix("csrf=")).map(str::to_owned)))
+        .expect("a csrf cookie");
+    (response, csrf)
+}
+
+async fn post_form(base: &str, form: &[(String, String)], cookie: &str, origin: Option<&str>) -> reqwest::Response {
+    let mut request = http().post(format!("{base}/oauth/authorize")).header("cookie", cookie);
+    if let Some(o) = origin {
+        request = request.header("origin", o);
+    }
+    let body: String = form_urlencoded_pairs(form);
+    request.header("content-type", "application/x-www-form-urlencoded").body(body).send().await.unwrap()
+}
+
+fn form_urlencoded_pairs(pairs: &[(String, String)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => (b as char).to_string(),
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+fn with(mut params: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    params.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    params
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+fn code_of(location: &str) -> String {
+    location.split(['?', '&']).find_map(|p| p.strip_prefix("code=")).expect("a code").to_owned()
+}
+
+#[tokio::test]
+async fn login_page_csrf_credentials_and_consent() {
+    let server = Server::start(ServerConfig::from_toml(CONFIG).unwrap()).await;
+    let base = server.base.clone();
+
+    // No session: the login page with consent, security headers and escaped client name.
+    let (page, csrf) = get_login_page(&base, &client_a(&[]), None).await;
+    assert_eq!(page.status(), 200);
+    assert_page_headers(&page);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<form method=\"post\" action=\"/oauth/authorize\">"));
+    assert!(html.contains("name=\"password\""));
+    assert!(html.contains("value=\"approve\"") && html.contains("value=\"deny\""));
+    assert!(html.contains("Client &lt;A&gt; &amp; Co") && !html.contains("Client <A>"));
+    assert!(html.contains(&format!("name=\"csrf_token\" value=\"{csrf}\"")));
+    assert!(!html.contains("<script"));
+    let cookie = format!("csrf={csrf}");
+
+    let login = |token: &str, password: &str, decision: &str| {
+        with(
+            client_a(&[]),
+            &[("username", "user-1"), ("password", password), ("csrf_token", token), ("decision", decision)],
+        )
+    };
+
+    // Wrong CSRF token, or no cookie: 400 HTML, no redirect.
+    let wrong = post_form(&base, &login(&"0".repeat(64), "correct horse", "approve"), &cookie, None).await;
+    assert_eq!(wrong.status(), 400);
+    assert!(wrong.headers().get("location").is_none());
+    assert_page_headers(&wrong);
+    let no_cookie = post_form(&base, &login(&csrf, "correct horse", "approve"), "other=1", None).await;
+    assert_eq!(no_cookie.status(), 400);
+
+    // A cross-origin post is refused even with a valid pair.
+    let cross =
+        post_form(&base, &login(&csrf, "correct horse", "approve"), &cookie, Some("https://evil.example")).await;
+    assert_eq!(cross.status(), 400);
+
+    // Wrong password and disabled user: the login page again with one generic message.
+    let bad = post_form(&base, &login(&csrf, "wrong", "approve"), &cookie, None).await;
+    assert_eq!(bad.status(), 200);
+    assert!(bad.headers().get("location").is_none());
+    let bad_html = bad.text().await.unwrap();
+    assert!(bad_html.contains("Wrong username or password."));
+    let mut disabled = login(&csrf, "pw-2", "approve");
+    for (k, v) in &mut disabled {
+        if k == "username" {
+            *v = "user-2".into();
+        }
+    }
+    let disabled = post_form(&base, &disabled, &cookie, None).await;
+    assert!(disabled.text().await.unwrap().contains("Wrong username or password."));
+
+    // Deny: access_denied, 303.
+    let denied = post_form(&base, &login(&csrf, "", "deny"), &cookie, Some(&base)).await;
+    assert_eq!(denied.status(), 303);
+    assert!(location(&denied).starts_with("https://app.example/cb?error=access_denied&"));
+
+    // Correct credentials and approve: 303 with a code, state and iss; a session cookie.
+    let ok = post_form(&base, &login(&csrf, "correct horse", "approve"), &cookie, Some(&base)).await;
+    assert_eq!(ok.status(), 303);
+    assert_page_headers(&ok);
+    let loc = location(&ok);
+    assert!(loc.starts_with("https://app.example/cb?code="), "{loc}");
+    assert!(loc.contains("&state=s1&iss="));
+    let session = set_cookie(&ok, "oauth_session").expect("a session cookie");
+    let session_header =
+        ok.headers().get_all("set-cookie").iter().find(|v| v.to_str().unwrap().starts_with("oauth_session="));
+    let attrs = session_header.unwrap().to_str().unwrap();
+    assert!(attrs.contains("HttpOnly") && attrs.contains("SameSite=Lax") && attrs.contains("Path=/"));
+
+    // The code redeems with the verifier.
+    let token = http()
+        .post(format!("{base}/oauth/token"))
+        .basic_auth("client-a", Some("s3cret"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code_of(&loc)),
+            ("redirect_uri", "https://app.example/cb"),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), 200);
+
+    let signed_in = format!("csrf={csrf}; oauth_session={session}");
+
+    // Signed in, consent required: a consent-only page.
+    let (consent, _) = get_login_page(&base, &client_a(&[]), Some(&signed_in)).await;
+    assert_eq!(consent.status(), 200);
+    let consent_html = consent.text().await.unwrap();
+    assert!(consent_html.contains("Signed in as") && !consent_html.contains("name=\"password\""));
+    // Approving it needs no password.
+    let approve = with(client_a(&[]), &[("csrf_token", &csrf), ("decision", "approve")]);
+    let approved = post_form(&base, &approve, &signed_in, None).await;
+    assert_eq!(approved.status(), 303);
+    assert!(location(&approved).contains("code="));
+
+    // prompt=none with a session but consent needed: consent_required, no page.
+    let none = http().get(format!("{base}/oauth/authorize")).query(&client_a(&[("prompt", "none")]));
+    let none = none.header("cookie", &signed_in).send().await.unwrap();
+    assert_eq!(none.status(), 302);
+    assert!(location(&none).contains("error=consent_required"));
+    // prompt=none without a session: login_required.
+    let none = http().get(format!("{base}/oauth/authorize")).query(&client_a(&[("prompt", "none")])).send().await;
+    assert!(location(&none.unwrap()).contains("error=login_required"));
+
+    // A trusted client with a session: straight to the code.
+    let trusted = authorize_params("client-t", "https://spa.example/cb", &[]);
+    let direct = http().get(format!("{base}/oauth/authorize")).query(&trusted).header("cookie", &signed_in);
+    let direct = direct.send().await.unwrap();
+    assert_eq!(direct.status(), 302);
+    assert!(location(&direct).starts_with("https://spa.example/cb?code="));
+
+    // prompt=login with a session: the login page again; a post with credentials satisfies it.
+    let relogin = authorize_params("client-t", "https://spa.example/cb", &[("prompt", "login")]);
+    let (page, _) = get_login_page(&base, &relogin, Some(&signed_in)).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("name=\"password\""));
+    let form = with(
+        relogin.clone(),
+        &[("username", "user-1"), ("password", "correct horse"), ("csrf_token", &csrf), ("decision", "approve")],
+    );
+    let again = post_form(&base, &form, &signed_in, None).await;
+    assert_eq!(again.status(), 303);
+    assert!(location(&again).starts_with("https://spa.example/cb?code="));
+
+    // An unknown client never reaches the page: 400 JSON, no redirect.
+    let unknown = http()
+        .get(format!("{base}/oauth/authorize"))
+        .query(&authorize_params("nobody", "https://evil.example/", &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 400);
+    assert!(unknown.headers().get("location").is_none());
+
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn dev_login_approves_without_a_page() {
+    let config = ServerConfig::from_toml(CONFIG).unwrap().with_dev_login("user-1").unwrap();
+    let server = Server::start(config).await;
+    let base = server.base.clone();
+    for extra in [&[][..], &[("prompt", "none")][..]] {
+        let response = http().get(format!("{base}/oauth/authorize")).query(&client_a(extra)).send().await.unwrap();
+        assert_eq!(response.status(), 302);
+        let loc = location(&response);
+        assert!(loc.starts_with("https://app.example/cb?code="), "{loc}");
+    }
+    let response = http().get(format!("{base}/oauth/authorize")).query(&client_a(&[])).send().await.unwrap();
+    let code = code_of(&location(&response));
+    let token = http()
+        .post(format!("{base}/oauth/token"))
+        .basic_auth("client-a", Some("s3cret"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "https://app.example/cb"),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), 200);
+    let json: serde_json::Value = serde_json::from_str(&token.text().await.unwrap()).unwrap();
+    assert_eq!(json["scope"], "read");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn demo_config_serves_client_credentials() {
+    let server = Server::start(ServerConfig::demo()).await;
+    let response = http()
+        .post(format!("{}/oauth/token", server.base))
+        .basic_auth("demo-service", Some("demo-service-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let get = http().get(format!("{}/oauth/token", server.base)).send().await.unwrap();
+    assert_eq!(get.status(), 405);
+    server.stop().await;
+}
