@@ -5,8 +5,8 @@
 //! - [`MemoryStore`] implements all four sync store traits ([`oauth_core::ClientRegistry`],
 //!   [`oauth_core::CodeStore`], [`oauth_core::RefreshStore`], [`oauth_core::TokenStore`]) for
 //!   concurrent use behind an `Arc`: atomic take of codes and refresh tokens, all-or-nothing
-//!   persist that refuses revoked grants, grant revocation, expiry, and an incremental purge that
-//!   keeps memory bounded without stop-the-world sweeps.
+//!   persist that discards the credentials of revoked grants, grant revocation, expiry, and an
+//!   incremental purge that keeps memory bounded without stop-the-world sweeps.
 //! - [`OsEntropy`] implements [`oauth_core::Entropy`] with a user-space CSPRNG seeded from the
 //!   operating system.
 //!
@@ -43,3 +43,8 @@ pub use store::{MIN_TOMBSTONE_SECS, MemoryStore, PURGE_PER_CALL};
 
 #[cfg(test)]
 mod tests;
+
+/// The README's Rust examples, compiled and run as doctests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
