@@ -158,7 +158,15 @@ pub fn start(config: &Arc<Config>, request: AuthorizeRequest, now: UnixTime) -> 
     let params = match request.params {
         Ok(p) => p,
         Err(WireError::UnsupportedMediaType) => return bad_request("form body required"),
-        Err(WireError::TooLarge) => return Step::error(OAuthError::body_too_large()),
+        Err(WireError::TooLarge) => {
+            // RFC 9110 §15.5.15 and §15.5.14: an oversized query is 414, an oversized form 413.
+            let mut e = OAuthError::body_too_large();
+            if request.method == Method::Get {
+                e.status = 414;
+                e.description = Some("request URI too long");
+            }
+            return Step::error(e);
+        }
         Err(_) => return bad_request("malformed or oversized parameters"),
     };
     let client_id = match params.get("client_id") {

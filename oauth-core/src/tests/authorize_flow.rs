@@ -236,8 +236,12 @@ fn oversized_and_malformed_input() {
     let long_state = "s".repeat(authorize::MAX_STATE_BYTES + 1);
     let r = authorize(&config, &store, &format!("{A}&state={long_state}{}", pkce()), t(0));
     assert_eq!(error_code(&r), "invalid_request");
+    let r = authorize(&config, &store, &format!("{A}&state={}", "s".repeat(10_000)), t(0));
+    assert_eq!(error_code(&r), "invalid_request");
+    assert_eq!(r.to_http().status, 400);
     let r = authorize(&config, &store, &format!("{A}&state={}", "s".repeat(100_000)), t(0));
     assert_eq!(error_code(&r), "invalid_request");
+    assert_eq!(r.to_http().status, 414);
     for bad in ["%", "%G1", "%C0%AF"] {
         let r = authorize(&config, &store, &format!("{A}&state={bad}"), t(0));
         assert_eq!(error_code(&r), "invalid_request");

@@ -57,21 +57,35 @@ fn reused(p: &RefreshPending, r: RefreshTokenRecord) -> Step {
     }
 }
 
+/// The record of an active refresh token that belongs to this client and has not expired, or
+/// the step that answers otherwise (a store error, `invalid_grant`, or the revocation of a
+/// reused token's grant).
+fn usable(
+    p: &RefreshPending,
+    answer: Result<TokenState<RefreshTokenRecord>, StoreError>,
+) -> Result<RefreshTokenRecord, Box<Step>> {
+    let record = match answer {
+        Err(e) => return Err(Box::new(Step::error(OAuthError::from_store(e)))),
+        Ok(TokenState::Missing) => return Err(Box::new(invalid())),
+        Ok(TokenState::Used(r)) => return Err(Box::new(reused(p, r))),
+        Ok(TokenState::Active(r)) => r,
+    };
+    if *record.client_id != *p.ctx.client.client_id() || record.expires_at.is_expired_at(p.now) {
+        return Err(Box::new(invalid()));
+    }
+    Ok(record)
+}
+
 pub(crate) fn after_lookup_refresh(
     key: TokenDigest,
     p: RefreshPending,
     answer: Result<TokenState<RefreshTokenRecord>, StoreError>,
 ) -> Step {
-    let record = match answer {
-        Err(e) => return Step::error(OAuthError::from_store(e)),
-        Ok(TokenState::Missing) => return invalid(),
-        Ok(TokenState::Used(r)) => return reused(&p, r),
-        Ok(TokenState::Active(r)) => r,
+    let record = match usable(&p, answer) {
+        Ok(r) => r,
+        Err(step) => return *step,
     };
-    // Nothing below changes the token: a refused request leaves it usable (D7).
-    if *record.client_id != *p.ctx.client.client_id() || record.expires_at.is_expired_at(p.now) {
-        return invalid();
-    }
+    // Nothing so far changed the token: a refused request leaves it usable (D7).
     if p.scope.as_ref().is_some_and(|s| !s.is_subset(&record.scope)) {
         return Step::error(OAuthError::invalid_scope("requested scope exceeds the original grant"));
     }
@@ -82,16 +96,12 @@ pub(crate) fn after_take_refresh(
     p: RefreshPending,
     answer: Result<TokenState<RefreshTokenRecord>, StoreError>,
 ) -> Step {
-    let record = match answer {
-        Err(e) => return Step::error(OAuthError::from_store(e)),
-        Ok(TokenState::Missing) => return invalid(),
-        // Another request rotated it between our lookup and take: that is a reuse.
-        Ok(TokenState::Used(r)) => return reused(&p, r),
-        Ok(TokenState::Active(r)) => r,
+    // A Used answer here means another request rotated the token between our lookup and take:
+    // that is a reuse too.
+    let record = match usable(&p, answer) {
+        Ok(r) => r,
+        Err(step) => return *step,
     };
-    if *record.client_id != *p.ctx.client.client_id() || record.expires_at.is_expired_at(p.now) {
-        return invalid();
-    }
     let scope = match p.scope {
         Some(s) if s.is_subset(&record.scope) => s,
         Some(_) => return Step::error(OAuthError::invalid_scope("requested scope exceeds the original grant")),
