@@ -137,9 +137,9 @@ impl OAuthError {
         }
     }
 
-    /// `invalid_request` with status 413: the body or query exceeds
-    /// [`crate::wire::MAX_INPUT_BYTES`] (RFC 9110 §15.5.14). Adapters that stop reading a body
-    /// at that limit answer with this too.
+    /// `invalid_request` with status 413: the body exceeds [`crate::wire::MAX_INPUT_BYTES`]
+    /// (RFC 9110 §15.5.14). Adapters that stop reading a body at that limit answer with this
+    /// too. (An oversized authorization query is answered 414.)
     #[must_use]
     pub const fn body_too_large() -> Self {
         Self {

@@ -74,12 +74,14 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let base = match (config.issuer(), listener.local_addr()) {
-        (Some(issuer), _) => issuer.trim_end_matches('/').to_owned(),
-        (None, Ok(addr)) => format!("http://{addr}"),
-        (None, Err(_)) => format!("http://{}", config.listen()),
+    // Where curl reaches this process, and the issuer it names itself by (they differ behind a
+    // proxy that terminates TLS).
+    let url = match listener.local_addr() {
+        Ok(addr) => format!("http://{addr}"),
+        Err(_) => format!("http://{}", config.listen()),
     };
-    print_banner(&config, &base, demo);
+    let issuer = config.issuer().map_or_else(|| url.clone(), |i| i.trim_end_matches('/').to_owned());
+    print_banner(&config, &url, &issuer, demo);
     match oauth_server::serve_with_shutdown(config, listener, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("stopped");
@@ -130,9 +132,9 @@ fn demo_value(section: &str, id_key: &str, id: &str, key: &str) -> Option<String
         .map(str::to_owned)
 }
 
-fn print_banner(config: &ServerConfig, base: &str, demo: bool) {
+fn print_banner(config: &ServerConfig, base: &str, issuer: &str, demo: bool) {
     println!();
-    println!("oauth-server listening on {base}");
+    println!("oauth-server listening on {base} (issuer {issuer}); stop it with Ctrl-C");
     if demo {
         println!("Demo configuration: every secret and password shown here is public.");
     }
@@ -179,11 +181,17 @@ fn print_banner(config: &ServerConfig, base: &str, demo: bool) {
         "  curl -s -u demo-service:demo-service-secret -d grant_type=client_credentials -d scope=read {base}/oauth/token"
     );
     println!();
-    println!("Authorization code with PKCE (RFC 7636 Appendix B pair): open in a browser, sign in as");
-    println!("user-1 / demo-password-1 and approve; the browser goes to https://app.example/cb?code=...");
-    println!(
-        "  {base}/oauth/authorize?response_type=code&client_id=demo-web&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=read%20offline_access&state=xyz&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
+    let authorize = format!(
+        "{base}/oauth/authorize?response_type=code&client_id=demo-web&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=read%20offline_access&state=xyz&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
     );
+    if config.dev_login().is_some() {
+        println!("Authorization code with PKCE (RFC 7636 Appendix B pair); dev_login answers at once:");
+        println!("  curl -s -o /dev/null -w '%{{redirect_url}}\\n' '{authorize}'");
+    } else {
+        println!("Authorization code with PKCE (RFC 7636 Appendix B pair): open in a browser, sign in as");
+        println!("user-1 / demo-password-1 and approve; the browser goes to https://app.example/cb?code=...");
+        println!("  {authorize}");
+    }
     println!("Then exchange the code:");
     println!(
         "  curl -s -u demo-web:demo-web-secret -d grant_type=authorization_code -d code=CODE \\\n    --data-urlencode redirect_uri=https://app.example/cb -d code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk {base}/oauth/token"
@@ -193,6 +201,8 @@ fn print_banner(config: &ServerConfig, base: &str, demo: bool) {
         "  curl -s -u demo-web:demo-web-secret -d grant_type=refresh_token -d refresh_token=REFRESH_TOKEN {base}/oauth/token"
     );
     println!();
-    println!("Headless (no page): restart with --dev-login user-1 and use curl -i on the authorize URL.");
-    println!();
+    if config.dev_login().is_none() {
+        println!("Headless (no page): restart with --dev-login user-1 and use curl -i on the authorize URL.");
+        println!();
+    }
 }
