@@ -36,7 +36,7 @@ pub fn drive<S: Store + ?Sized>(store: &S, mut step: Step) -> Driven {
             }
             Step::NeedOwner(q) => return Driven::NeedOwner(q),
             Step::TakeCode(q) => {
-                let answer = store.take_code(q.key(), q.now());
+                let answer = store.take_code(q.key(), q.client_id(), q.now());
                 q.resume(answer)
             }
             Step::LookupRefreshToken(q) => {

@@ -33,7 +33,7 @@
 //! loop {
 //!     step = match step {
 //!         Step::NeedClient(q) => { let c = store.client(q.client_id()); q.resume(c) }
-//!         Step::TakeCode(q) => { let r = store.take_code(q.key(), q.now()); q.resume(r) }
+//!         Step::TakeCode(q) => { let r = store.take_code(q.key(), q.client_id(), q.now()); q.resume(r) }
 //!         Step::LookupRefreshToken(q) => { let r = store.refresh_token(q.key(), q.now()); q.resume(r) }
 //!         Step::TakeRefreshToken(q) => { let r = store.take_refresh_token(q.key(), q.now()); q.resume(r) }
 //!         Step::RevokeGrant(q) => { let r = store.revoke_grant(q.grant_id(), q.now()); q.resume(r) }

@@ -211,6 +211,12 @@ impl TakeCode {
         &self.key
     }
 
+    /// The authenticated client: only a code issued to it may be taken.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        self.pending.client_id()
+    }
+
     /// The time of the request.
     #[must_use]
     pub const fn now(&self) -> UnixTime {

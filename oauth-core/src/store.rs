@@ -161,13 +161,22 @@ pub trait ClientRegistry: Send + Sync {
 /// "The client MUST NOT use the authorization code more than once" (RFC 6749 §4.1.2): `take_code`
 /// must mark the code used atomically, so that of two concurrent takes exactly one sees
 /// [`TokenState::Active`]. Keep a used code (as [`TokenState::Used`]) until its `expires_at`, so
-/// replays can be detected. Losing codes (a restart) is fine; handing one out twice is not.
+/// replays can be detected. A code issued to another client than `client_id` is reported as
+/// [`TokenState::Missing`] and left as it is, so a client that merely knows a code cannot use it
+/// up (RFC 6749 §4.1.3: "ensure that the authorization code was issued to the authenticated
+/// confidential client"). Losing codes (a restart) is fine; handing one out twice is not.
 pub trait CodeStore: Send + Sync {
-    /// Atomically marks the code with digest `key` used and returns its previous state.
+    /// Atomically marks the code with digest `key` used, if it was issued to `client_id`, and
+    /// returns its previous state.
     ///
     /// # Errors
     /// [`StoreError`] when the store cannot answer; nothing may have changed then.
-    fn take_code(&self, key: &TokenDigest, now: UnixTime) -> Result<TokenState<CodeRecord>, StoreError>;
+    fn take_code(
+        &self,
+        key: &TokenDigest,
+        client_id: &str,
+        now: UnixTime,
+    ) -> Result<TokenState<CodeRecord>, StoreError>;
 }
 
 /// Looks up and rotates refresh tokens.
@@ -240,7 +249,12 @@ impl ClientRegistry for NullStore {
 }
 
 impl CodeStore for NullStore {
-    fn take_code(&self, _key: &TokenDigest, _now: UnixTime) -> Result<TokenState<CodeRecord>, StoreError> {
+    fn take_code(
+        &self,
+        _key: &TokenDigest,
+        _client_id: &str,
+        _now: UnixTime,
+    ) -> Result<TokenState<CodeRecord>, StoreError> {
         Ok(TokenState::Missing)
     }
 }

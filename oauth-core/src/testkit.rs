@@ -45,10 +45,16 @@ impl ClientRegistry for TestStore {
 }
 
 impl CodeStore for TestStore {
-    fn take_code(&self, key: &TokenDigest, _now: UnixTime) -> Result<TokenState<CodeRecord>, StoreError> {
+    fn take_code(
+        &self,
+        key: &TokenDigest,
+        client_id: &str,
+        _now: UnixTime,
+    ) -> Result<TokenState<CodeRecord>, StoreError> {
         self.check()?;
         let mut codes = self.codes.lock().unwrap();
         Ok(match codes.get_mut(key) {
+            Some((r, _)) if *r.client_id != *client_id => TokenState::Missing,
             Some((r, _)) if self.revoked(&r.grant_id) => TokenState::Missing,
             Some((r, used)) if *used => TokenState::Used(r.clone()),
             Some((r, used)) => {

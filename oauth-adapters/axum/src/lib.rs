@@ -74,10 +74,12 @@ pub trait AsyncStore: Send + Sync {
     /// The client registered as `client_id`, or `None`.
     fn client(&self, client_id: &str) -> impl Future<Output = Result<Option<Arc<Client>>, StoreError>> + Send;
 
-    /// Atomically marks the code with digest `key` used and returns its previous state.
+    /// Atomically marks the code with digest `key` used, if it was issued to `client_id`, and
+    /// returns its previous state.
     fn take_code(
         &self,
         key: &TokenDigest,
+        client_id: &str,
         now: UnixTime,
     ) -> impl Future<Output = Result<TokenState<CodeRecord>, StoreError>> + Send;
 
@@ -110,9 +112,10 @@ impl<T: Store + ?Sized> AsyncStore for T {
     fn take_code(
         &self,
         key: &TokenDigest,
+        client_id: &str,
         now: UnixTime,
     ) -> impl Future<Output = Result<TokenState<CodeRecord>, StoreError>> + Send {
-        ready(CodeStore::take_code(self, key, now))
+        ready(CodeStore::take_code(self, key, client_id, now))
     }
 
     fn refresh_token(
@@ -296,7 +299,7 @@ pub async fn drive<S: AsyncStore + ?Sized>(store: &S, mut step: Step, mut owner:
                 None => q.resume(OwnerDecision::LoginRequired),
             },
             Step::TakeCode(q) => {
-                let answer = store.take_code(q.key(), q.now()).await;
+                let answer = store.take_code(q.key(), q.client_id(), q.now()).await;
                 q.resume(answer)
             }
             Step::LookupRefreshToken(q) => {

@@ -649,9 +649,15 @@ impl ClientRegistry for MemoryStore {
 }
 
 impl CodeStore for MemoryStore {
-    fn take_code(&self, key: &TokenDigest, now: UnixTime) -> Result<TokenState<CodeRecord>, StoreError> {
+    fn take_code(
+        &self,
+        key: &TokenDigest,
+        client_id: &str,
+        now: UnixTime,
+    ) -> Result<TokenState<CodeRecord>, StoreError> {
         let mut s = self.state()?;
-        let answer = s.take(key, now, code_of);
+        // A code of another client reads as Missing and is not marked used.
+        let answer = s.take(key, now, |r| code_of(r).filter(|c| *c.client_id == *client_id));
         s.purge(now, PURGE_PER_CALL);
         Ok(answer)
     }

@@ -78,11 +78,15 @@ fn code_binding_checks() {
         let body = format!("grant_type=authorization_code&code={k}{redirect}&code_verifier={V}");
         assert_eq!(error_code(&token(&config, &store, &body, Some(&auth), t(1))), "invalid_grant");
     }
-    // Another client (CODE-06).
+    // Another client (CODE-06), even a public one that needs no secret: refused, and the code is
+    // not used up, so its own client still redeems it.
     let k = code_for_client_a(&config, &store, t(0));
     let body =
         format!("grant_type=authorization_code&code={k}&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&code_verifier={V}");
     assert_eq!(error_code(&token(&config, &store, &body, Some(&basic("client-b", "s3cret-b")), t(1))), "invalid_grant");
+    let as_public = format!("{body}&client_id=client-pub");
+    assert_eq!(error_code(&token(&config, &store, &as_public, None, t(1))), "invalid_grant");
+    assert!(matches!(token(&config, &store, &body, Some(&auth), t(1)), Response::Token(_)));
     // Unknown and empty codes (CODE-07).
     let r = token(&config, &store, "grant_type=authorization_code&code=not-a-real-code", Some(&auth), t(1));
     assert_eq!(error_code(&r), "invalid_grant");
@@ -415,7 +419,7 @@ fn persist_refused_for_revoked_grant_is_invalid_grant() {
                 q.resume(c)
             }
             Step::TakeCode(q) => {
-                let taken = store.take_code(q.key(), q.now());
+                let taken = store.take_code(q.key(), q.client_id(), q.now());
                 if let Ok(TokenState::Active(r)) = &taken {
                     store.revoke_grant(&r.grant_id, q.now()).unwrap();
                 }

@@ -53,16 +53,29 @@ fn client_registry_exact_lookup_replace_remove() {
 }
 
 #[test]
+fn take_code_of_another_client_is_missing_and_left_unused() {
+    let store = MemoryStore::new();
+    let k = digest(1);
+    persisted(&store, &[code(k, "g1", 160)], 100);
+    assert_eq!(store.take_code(&k, "client-b", t(100)).unwrap(), TokenState::Missing);
+    assert!(matches!(store.take_code(&k, "client-a", t(100)).unwrap(), TokenState::Active(_)));
+    assert_eq!(store.take_code(&k, "client-b", t(101)).unwrap(), TokenState::Missing);
+    assert!(matches!(store.take_code(&k, "client-a", t(101)).unwrap(), TokenState::Used(_)));
+}
+
+#[test]
 fn take_code_active_once_then_used_until_expiry() {
     let store = MemoryStore::new();
     let k = digest(1);
     persisted(&store, &[code(k, "g1", 160)], 100);
-    assert!(matches!(store.take_code(&k, t(100)).unwrap(), TokenState::Active(r) if r.expires_at == t(160)));
+    assert!(
+        matches!(store.take_code(&k, "client-a", t(100)).unwrap(), TokenState::Active(r) if r.expires_at == t(160))
+    );
     for now in [100, 101, 159] {
-        assert!(matches!(store.take_code(&k, t(now)).unwrap(), TokenState::Used(_)), "used at {now}");
+        assert!(matches!(store.take_code(&k, "client-a", t(now)).unwrap(), TokenState::Used(_)), "used at {now}");
     }
-    assert_eq!(store.take_code(&k, t(160)).unwrap(), TokenState::Missing, "expired at expires_at");
-    assert_eq!(store.take_code(&digest(2), t(100)).unwrap(), TokenState::Missing, "unknown");
+    assert_eq!(store.take_code(&k, "client-a", t(160)).unwrap(), TokenState::Missing, "expired at expires_at");
+    assert_eq!(store.take_code(&digest(2), "client-a", t(100)).unwrap(), TokenState::Missing, "unknown");
     store.check_invariants();
 }
 
@@ -70,7 +83,7 @@ fn take_code_active_once_then_used_until_expiry() {
 fn an_expired_unused_code_is_missing() {
     let store = MemoryStore::new();
     persisted(&store, &[code(digest(1), "g1", 160)], 100);
-    assert_eq!(store.take_code(&digest(1), t(160)).unwrap(), TokenState::Missing);
+    assert_eq!(store.take_code(&digest(1), "client-a", t(160)).unwrap(), TokenState::Missing);
     // The take at 160 also purged it.
     assert_eq!(store.code_count(), 0);
     assert_eq!(store.grant_count(), 0);
@@ -82,14 +95,14 @@ fn credentials_of_one_kind_are_invisible_to_the_others() {
     let (c, a, r) = (digest(1), digest(2), digest(3));
     persisted(&store, &[code(c, "g1", 1000)], 0);
     persisted(&store, &[access(a, "g1", 1000), refresh(r, "g1", 1000)], 0);
-    assert_eq!(store.take_code(&a, t(0)).unwrap(), TokenState::Missing);
-    assert_eq!(store.take_code(&r, t(0)).unwrap(), TokenState::Missing);
+    assert_eq!(store.take_code(&a, "client-a", t(0)).unwrap(), TokenState::Missing);
+    assert_eq!(store.take_code(&r, "client-a", t(0)).unwrap(), TokenState::Missing);
     assert_eq!(store.take_refresh_token(&c, t(0)).unwrap(), TokenState::Missing);
     assert_eq!(store.refresh_token(&a, t(0)).unwrap(), TokenState::Missing);
     assert!(store.access_token(&c, t(0)).unwrap().is_none());
     assert!(store.access_token(&r, t(0)).unwrap().is_none());
     // None of those probes changed anything.
-    assert!(matches!(store.take_code(&c, t(0)).unwrap(), TokenState::Active(_)));
+    assert!(matches!(store.take_code(&c, "client-a", t(0)).unwrap(), TokenState::Active(_)));
     assert!(matches!(store.take_refresh_token(&r, t(0)).unwrap(), TokenState::Active(_)));
     assert!(store.access_token(&a, t(0)).unwrap().is_some());
 }
@@ -121,7 +134,7 @@ fn racing_code_takes_yield_exactly_one_active() {
         let k = digest(round);
         persisted(&store, &[code(k, &format!("g{round}"), 1000)], 0);
         let s = Arc::clone(&store);
-        let active = race(move || match s.take_code(&k, t(10)).unwrap() {
+        let active = race(move || match s.take_code(&k, "client-a", t(10)).unwrap() {
             TokenState::Active(_) => true,
             TokenState::Used(_) => false,
             other => panic!("a taken code must read as used, got {other:?}"),
@@ -189,11 +202,11 @@ fn persist_is_all_or_nothing() {
 
     // A digest that is already stored is never overwritten (it could re-activate a used code).
     persisted(&store, &[code(digest(3), "g3", 100)], 0);
-    assert!(matches!(store.take_code(&digest(3), t(0)).unwrap(), TokenState::Active(_)));
+    assert!(matches!(store.take_code(&digest(3), "client-a", t(0)).unwrap(), TokenState::Active(_)));
     let err = store.persist(vec![access(digest(4), "g4", 100), code(digest(3), "g3", 100)], t(0));
     assert_eq!(err, Err(StoreError::Failed));
     assert!(store.access_token(&digest(4), t(0)).unwrap().is_none());
-    assert!(matches!(store.take_code(&digest(3), t(0)).unwrap(), TokenState::Used(_)));
+    assert!(matches!(store.take_code(&digest(3), "client-a", t(0)).unwrap(), TokenState::Used(_)));
 
     // Two writes with one digest: refused as a whole.
     let err = store.persist(vec![access(digest(5), "g5", 100), refresh(digest(5), "g5", 100)], t(0));
@@ -209,14 +222,14 @@ fn revoke_grant_removes_every_credential_of_the_grant_only() {
     let (c, a, r, a2, r2) = (digest(1), digest(2), digest(3), digest(4), digest(5));
     let (other_a, other_r) = (digest(10), digest(11));
     persisted(&store, &[code(c, "g1", 60)], 0);
-    assert!(matches!(store.take_code(&c, t(1)).unwrap(), TokenState::Active(_)));
+    assert!(matches!(store.take_code(&c, "client-a", t(1)).unwrap(), TokenState::Active(_)));
     persisted(&store, &[access(a, "g1", 3600), refresh(r, "g1", 86_400)], 1);
     assert!(matches!(store.take_refresh_token(&r, t(2)).unwrap(), TokenState::Active(_)));
     persisted(&store, &[access(a2, "g1", 3602), refresh(r2, "g1", 86_400)], 2);
     persisted(&store, &[access(other_a, "g2", 3600), refresh(other_r, "g2", 86_400)], 2);
 
     store.revoke_grant(&gid("g1"), t(3)).unwrap();
-    assert_eq!(store.take_code(&c, t(3)).unwrap(), TokenState::Missing);
+    assert_eq!(store.take_code(&c, "client-a", t(3)).unwrap(), TokenState::Missing);
     assert!(store.access_token(&a, t(3)).unwrap().is_none());
     assert!(store.access_token(&a2, t(3)).unwrap().is_none());
     assert_eq!(store.refresh_token(&r, t(3)).unwrap(), TokenState::Missing);
@@ -257,8 +270,8 @@ fn a_tombstone_outlives_a_grant_without_credentials_by_the_minimum() {
     // other credential, but the taker's persist must still be discarded.
     let store = MemoryStore::new();
     persisted(&store, &[code(digest(1), "g1", 60)], 0);
-    assert!(matches!(store.take_code(&digest(1), t(1)).unwrap(), TokenState::Active(_)));
-    assert!(matches!(store.take_code(&digest(1), t(2)).unwrap(), TokenState::Used(_)));
+    assert!(matches!(store.take_code(&digest(1), "client-a", t(1)).unwrap(), TokenState::Active(_)));
+    assert!(matches!(store.take_code(&digest(1), "client-a", t(2)).unwrap(), TokenState::Used(_)));
     store.revoke_grant(&gid("g1"), t(2)).unwrap();
     // Other traffic purges everything due long after the code's own expiry.
     let late = 2 + MIN_TOMBSTONE_SECS - 1;
@@ -307,7 +320,7 @@ fn memory_stays_bounded_under_constant_load() {
         let grant = format!("g{now}");
         let c = digest(3 * now);
         persisted(&store, &[code(c, &grant, now + CODE)], now);
-        assert!(matches!(store.take_code(&c, t(now)).unwrap(), TokenState::Active(_)));
+        assert!(matches!(store.take_code(&c, "client-a", t(now)).unwrap(), TokenState::Active(_)));
         persisted(
             &store,
             &[access(digest(3 * now + 1), &grant, now + ACCESS), refresh(digest(3 * now + 2), &grant, now + REFRESH)],
@@ -341,7 +354,7 @@ fn a_poisoned_state_lock_fails_closed() {
     persisted(&store, &[code(digest(1), "g1", 100), access(digest(2), "g1", 100)], 0);
     store.poison_state();
     let now = t(1);
-    assert_eq!(store.take_code(&digest(1), now), Err(StoreError::Failed));
+    assert_eq!(store.take_code(&digest(1), "client-a", now), Err(StoreError::Failed));
     assert_eq!(store.take_refresh_token(&digest(1), now), Err(StoreError::Failed));
     assert_eq!(store.refresh_token(&digest(1), now), Err(StoreError::Failed));
     assert_eq!(store.access_token(&digest(2), now), Err(StoreError::Failed));

@@ -24,6 +24,10 @@ pub(crate) struct CodePending {
 }
 
 impl CodePending {
+    pub(crate) fn client_id(&self) -> &str {
+        self.ctx.client.client_id()
+    }
+
     fn get(&self, name: &str) -> Option<&str> {
         self.params.get(name).ok().flatten()
     }
