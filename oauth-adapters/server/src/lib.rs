@@ -58,8 +58,9 @@
 //!
 //! Plain HTML forms, no JavaScript, no third-party resources, every user-provided text escaped,
 //! never framed (`X-Frame-Options: DENY`, `frame-ancestors 'none'`).
-//! - A signed-in user is identified by the `oauth_session` cookie (`HttpOnly; SameSite=Lax;
-//!   Path=/`, a random 256-bit id from the OS, kept server-side for 8 hours, at most 10 000).
+//! - A signed-in user is identified by the `oauth_session` cookie (`__Host-oauth_session` behind
+//!   an https issuer; `HttpOnly; SameSite=Lax; Path=/`), a random 256-bit id from the OS, kept
+//!   server-side for 8 hours, at most 10 000.
 //! - Without a session, with `prompt=login`, or when the sign-in is older than `max_age`, one
 //!   page asks for username and password and, when consent is needed (client `consent =
 //!   "required"` or `prompt=consent`), lists the scopes with Approve and Deny. It posts back to
@@ -67,8 +68,9 @@
 //!   `password`, `csrf_token` and `decision` (`approve` | `deny`). Valid credentials in that
 //!   post satisfy `prompt=login` and `max_age` for the request.
 //! - Signed in and consent needed: a consent page posting back the same way.
-//! - Every post must carry a `csrf_token` equal to the `csrf` cookie (double submit, compared in
-//!   constant time) and no `Origin` other than the issuer's; otherwise 400 and no code.
+//! - Every post must carry a `csrf_token` equal to the `csrf` cookie (`__Host-csrf` behind
+//!   https; double submit, compared in constant time) and no `Origin` other than the issuer's;
+//!   otherwise 400 and no code.
 //! - Passwords are checked with argon2; a wrong password or a disabled user gets the login page
 //!   again with one generic message.
 //! - `prompt=none`: `login_required` without a session, `consent_required` when consent is
@@ -83,14 +85,20 @@ mod login;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::Request;
+use axum::http;
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use oauth_core::{Client, Config, Entropy};
 use oauth_memory::{MemoryStore, OsEntropy};
+use tokio::sync::Semaphore;
+use tower_http::timeout::TimeoutLayer;
 
 pub use config::{ConfigError, ServerConfig};
 
@@ -148,7 +156,12 @@ pub async fn serve(config: ServerConfig, listener: tokio::net::TcpListener) -> s
 }
 
 /// Serves `config` on `listener` until `shutdown` completes, then stops accepting connections
-/// and waits for the open ones to finish (graceful shutdown).
+/// and waits up to [`SHUTDOWN_GRACE`] for the open ones to finish (graceful shutdown).
+///
+/// Slow or idle clients cannot hold the server: request headers must arrive within
+/// [`HEADER_READ_TIMEOUT`], a whole request (body included) is answered within
+/// [`REQUEST_TIMEOUT`] (408 otherwise), and at most [`MAX_CONNECTIONS`] connections are served at
+/// once (further ones wait in the listen backlog).
 ///
 /// # Errors
 /// As [`serve`].
@@ -157,6 +170,50 @@ pub async fn serve_with_shutdown<F: Future<Output = ()> + Send + 'static>(
     listener: tokio::net::TcpListener,
     shutdown: F,
 ) -> std::io::Result<()> {
-    let app = app(&config, listener.local_addr()?)?;
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let app = app(&config, listener.local_addr()?)?
+        .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let connection = graceful.watch(http1.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("connections still open after the grace period were closed");
+    }
+    Ok(())
 }
+
+/// Time a client has to send a request's headers, from the first byte it is awaited (also for
+/// the next request on a kept-alive connection): 10 seconds.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time within which a request, body included, is answered; a slower one gets 408: 15 seconds.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Connections served at once; more wait in the listen backlog: 4096.
+pub const MAX_CONNECTIONS: usize = 4096;
+/// How long graceful shutdown waits for open connections: 10 seconds.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -19,10 +19,11 @@ use tokio::sync::Semaphore;
 
 use crate::config::{ServerConfig, User, hash_password};
 
-/// Name of the session cookie.
-const SESSION_COOKIE: &str = "oauth_session";
+/// Name of the session cookie; behind https it carries the `__Host-` prefix, so no subdomain
+/// can set or shadow it (RFC 6265bis §4.1.3.2).
+const SESSION_COOKIE: [&str; 2] = ["oauth_session", "__Host-oauth_session"];
 /// Name of the CSRF cookie (double submit: its value is also sent as the `csrf_token` field).
-const CSRF_COOKIE: &str = "csrf";
+const CSRF_COOKIE: [&str; 2] = ["csrf", "__Host-csrf"];
 /// How long a sign-in lasts, in seconds: 8 hours.
 const SESSION_LIFETIME: u64 = 8 * 3600;
 /// Most sessions kept at once; the oldest is dropped beyond that.
@@ -77,7 +78,7 @@ impl Login {
             req,
             q,
             consent: q.client().consent() == ConsentMethod::Required || q.prompt().consent,
-            csrf_cookie: cookie(req.headers, CSRF_COOKIE).filter(|v| decode_hex(v).is_some()),
+            csrf_cookie: cookie(req.headers, self.cookie_name(CSRF_COOKIE)).filter(|v| decode_hex(v).is_some()),
         };
         let session = self.session(req.headers, now).filter(|s| ctx.fresh_enough(s.auth_time));
         if *req.method != Method::POST {
@@ -105,7 +106,10 @@ impl Login {
             (Some(username), Some(password)) => match self.verify(username, password).await {
                 Some(user_id) => match self.new_session(user_id, now) {
                     Some((id, session)) => {
-                        headers.append(header::SET_COOKIE, self.cookie_header(SESSION_COOKIE, &id, SESSION_LIFETIME));
+                        headers.append(
+                            header::SET_COOKIE,
+                            self.cookie_header(self.cookie_name(SESSION_COOKIE), &id, SESSION_LIFETIME),
+                        );
                         session
                     }
                     None => return OwnerOutcome::Respond(unavailable()),
@@ -146,7 +150,7 @@ impl Login {
             Some(t) => (*t).to_owned(),
             None => match random_hex() {
                 Some(t) => {
-                    headers.append(header::SET_COOKIE, self.cookie_header(CSRF_COOKIE, &t, 0));
+                    headers.append(header::SET_COOKIE, self.cookie_header(self.cookie_name(CSRF_COOKIE), &t, 0));
                     t
                 }
                 None => return OwnerOutcome::Respond(unavailable()),
@@ -185,7 +189,7 @@ impl Login {
 
     /// The signed-in session named by the request's session cookie, if it has not expired.
     fn session(&self, headers: &HeaderMap, now: UnixTime) -> Option<Session> {
-        let id = decode_hex(cookie(headers, SESSION_COOKIE)?)?;
+        let id = decode_hex(cookie(headers, self.cookie_name(SESSION_COOKIE))?)?;
         let mut sessions = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match sessions.get(&id) {
             Some(s) if !s.expires_at.is_expired_at(now) => Some(s.clone()),
@@ -214,6 +218,11 @@ impl Login {
         }
         sessions.insert(key, session.clone());
         Some((id, session))
+    }
+
+    /// The plain name over http (development), the `__Host-` name over https.
+    const fn cookie_name(&self, names: [&'static str; 2]) -> &'static str {
+        if self.secure_cookies { names[1] } else { names[0] }
     }
 
     /// A `Set-Cookie` value: `HttpOnly; SameSite=Lax; Path=/`, `Secure` behind https, and
@@ -432,6 +441,19 @@ mod tests {
         assert!(decode_hex(&h).is_some());
         assert!(decode_hex("zz").is_none());
         assert!(decode_hex(&"g".repeat(64)).is_none());
+    }
+
+    #[test]
+    fn https_cookies_are_secure_and_host_prefixed() {
+        let config = ServerConfig::from_toml("[[users]]\nid = \"u\"\npassword = \"p\"\n").unwrap();
+        let login = Login::new(&config, "https://as.example").unwrap();
+        assert_eq!(login.cookie_name(SESSION_COOKIE), "__Host-oauth_session");
+        let v = login.cookie_header(login.cookie_name(CSRF_COOKIE), "ab", 0);
+        assert_eq!(v.to_str().unwrap(), "__Host-csrf=ab; HttpOnly; SameSite=Lax; Path=/; Secure");
+        let dev = Login::new(&config, "http://127.0.0.1:8080").unwrap();
+        assert_eq!(dev.cookie_name(SESSION_COOKIE), "oauth_session");
+        let v = dev.cookie_header(dev.cookie_name(SESSION_COOKIE), "cd", 60);
+        assert_eq!(v.to_str().unwrap(), "oauth_session=cd; HttpOnly; SameSite=Lax; Path=/; Max-Age=60");
     }
 
     #[test]

@@ -350,3 +350,40 @@ async fn demo_config_serves_client_credentials() {
     assert_eq!(get.status(), 405);
     server.stop().await;
 }
+
+/// Slow and idle clients cannot hold a connection: headers must arrive within
+/// `HEADER_READ_TIMEOUT`, and a request whose body stalls is answered 408 after
+/// `REQUEST_TIMEOUT`. (Bounded waits, not a speed measurement.)
+#[tokio::test]
+async fn slow_and_idle_connections_are_cut_off() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let server = Server::start(ServerConfig::from_toml(CONFIG).unwrap()).await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let read_all = |mut s: tokio::net::TcpStream, limit: Duration| async move {
+        let mut buf = Vec::new();
+        tokio::time::timeout(limit, s.read_to_end(&mut buf)).await.map(|r| r.map(|_| buf))
+    };
+    let grace = Duration::from_secs(5);
+
+    // Nothing sent, and half a header block: the connection is closed without a response.
+    let idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut partial = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    partial.write_all(b"POST /oauth/token HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    // A body that never completes: 408.
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled
+        .write_all(b"POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=")
+        .await
+        .unwrap();
+
+    let (idle, partial, stalled) = tokio::join!(
+        read_all(idle, oauth_server::HEADER_READ_TIMEOUT + grace),
+        read_all(partial, oauth_server::HEADER_READ_TIMEOUT + grace),
+        read_all(stalled, oauth_server::REQUEST_TIMEOUT + grace),
+    );
+    assert!(idle.expect("idle connection closed in time").unwrap_or_default().is_empty());
+    assert!(partial.expect("half-sent headers closed in time").unwrap_or_default().is_empty());
+    let stalled = stalled.expect("stalled body answered in time").unwrap_or_default();
+    assert!(stalled.starts_with(b"HTTP/1.1 408 "), "{}", String::from_utf8_lossy(&stalled[..stalled.len().min(40)]));
+    server.stop().await;
+}
