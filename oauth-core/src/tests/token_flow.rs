@@ -378,6 +378,7 @@ fn request_level_errors() {
         br#"{"grant_type":"client_credentials","grant_type":"client_credentials"}"#,
     );
     assert_eq!(error_code(&dup), "invalid_request");
+    assert_eq!(dup.error().and_then(|e| e.description), Some("a parameter is repeated"));
     let big = vec![b'a'; wire::MAX_INPUT_BYTES + 1];
     let r = run(Some("application/x-www-form-urlencoded"), None, &big);
     assert_eq!(r.to_http().status, 413);

@@ -103,6 +103,7 @@ pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step
         Err(WireError::UnsupportedMediaType) => {
             return bad_request("content type must be application/x-www-form-urlencoded or application/json");
         }
+        Err(WireError::DuplicateMember) => return bad_request("a parameter is repeated"),
         Err(_) => return bad_request("malformed or oversized parameters"),
     };
     if request.query_present {
