@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::entropy::{Entropy, EntropyError};
 use crate::types::{GrantType, ScopeSet, Secret, TokenDigest};
 
 /// Longest `client_id` accepted, in bytes: 128.
@@ -112,7 +113,7 @@ pub struct Client {
     redirect_uris: Vec<String>,
     allowed_scopes: ScopeSet,
     allowed_grant_types: Vec<GrantType>,
-    allowed_origins: Vec<String>,
+    allowed_origins: Arc<[String]>,
     consent: ConsentMethod,
     require_pkce: bool,
 }
@@ -198,7 +199,7 @@ impl Client {
             redirect_uris: reg.redirect_uris,
             allowed_scopes,
             allowed_grant_types: grants,
-            allowed_origins: reg.allowed_origins,
+            allowed_origins: reg.allowed_origins.into(),
             consent: reg.consent,
             require_pkce,
         })
@@ -258,10 +259,30 @@ impl Client {
         self.allowed_grant_types.contains(&grant)
     }
 
-    /// The browser origins allowed for this client.
+    /// The browser origins allowed for this client (D6).
     #[must_use]
     pub fn allowed_origins(&self) -> &[String] {
         &self.allowed_origins
+    }
+
+    /// The allowed origins as a shared list, for the records of issued tokens (no copy).
+    #[must_use]
+    pub fn allowed_origins_shared(&self) -> Arc<[String]> {
+        Arc::clone(&self.allowed_origins)
+    }
+
+    /// Whether a browser request from `origin` (the serialized `Origin` header) may use this
+    /// client: exact string comparison with each allowed origin (CORS-03).
+    #[must_use]
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins.iter().any(|o| o == origin)
+    }
+
+    /// The SHA-256 digests of the client's valid secrets, in registration order (several while
+    /// a secret is rotated). Digests only: the secrets themselves are never kept.
+    #[must_use]
+    pub fn secret_digests(&self) -> &[TokenDigest] {
+        &self.secret_digests
     }
 
     /// The consent method.
@@ -302,6 +323,51 @@ impl Client {
         let Some((host, rest)) = split_loopback(requested) else { return false };
         self.redirect_uris.iter().filter_map(|r| split_loopback(r)).any(|(h, r)| h == host && r == rest)
     }
+}
+
+/// Number of random bytes in a generated `client_id`: 16 (128 bits; REG-08).
+pub const CLIENT_ID_BYTES: usize = 16;
+
+/// Number of characters of a client secret shown as its hint: 5 (the last five; the platform
+/// shows hints such as `e6815`). The remaining 38 characters still carry 228 bits.
+pub const SECRET_HINT_CHARS: usize = 5;
+
+/// Generates a `client_id` for a new registration: [`CLIENT_ID_BYTES`] random bytes as 32
+/// lower-case hexadecimal characters, so identifiers are chosen by the server and never collide
+/// with a user's identifier by choice (REG-08, RFC 9700 §4.15).
+///
+/// # Errors
+/// [`EntropyError`] when the entropy source fails; nothing is generated.
+pub fn generate_client_id(entropy: &dyn Entropy) -> Result<String, EntropyError> {
+    let mut bytes = [0u8; CLIENT_ID_BYTES];
+    entropy.fill(&mut bytes)?;
+    Ok(bytes.iter().fold(String::with_capacity(2 * CLIENT_ID_BYTES), |mut s, b| {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
+        s
+    }))
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Generates a client secret: 256 random bits as 43 base64url characters, all unreserved, so
+/// the raw and form-encoded forms agree (D15; SEC-01). Show it once, keep only
+/// [`Secret::digest`], and show [`secret_hint`] afterwards.
+///
+/// # Errors
+/// [`EntropyError`] when the entropy source fails; nothing is generated.
+pub fn generate_client_secret(entropy: &dyn Entropy) -> Result<Secret, EntropyError> {
+    crate::entropy::new_token(entropy)
+}
+
+/// The hint that names a secret after it is shown: its last [`SECRET_HINT_CHARS`] characters
+/// (fewer for a shorter secret; at most a third of it, so a short secret keeps most of its
+/// strength).
+#[must_use]
+pub fn secret_hint(secret: &Secret) -> String {
+    let chars: Vec<char> = secret.expose().chars().collect();
+    let n = SECRET_HINT_CHARS.min(chars.len() / 3);
+    chars[chars.len() - n..].iter().collect()
 }
 
 /// For `http://127.0.0.1[:port]rest` or `http://[::1][:port]rest`, the host and the part after

@@ -3,12 +3,13 @@
 
 use crate::response::Response;
 use crate::step::{NeedOwner, Step};
-use crate::store::{ClientRegistry, CodeStore, RefreshStore, TokenStore};
+use crate::store::{ClientRegistry, CodeStore, RefreshStore, TokenStore, UserDirectory};
 
-/// Every store trait at once; implemented for any type that implements them all.
-pub trait Store: ClientRegistry + CodeStore + RefreshStore + TokenStore {}
+/// Every store trait at once, the user directory included; implemented for any type that
+/// implements them all.
+pub trait Store: ClientRegistry + CodeStore + RefreshStore + TokenStore + UserDirectory {}
 
-impl<T: ClientRegistry + CodeStore + RefreshStore + TokenStore + ?Sized> Store for T {}
+impl<T: ClientRegistry + CodeStore + RefreshStore + TokenStore + UserDirectory + ?Sized> Store for T {}
 
 /// What [`drive`] stops at.
 #[derive(Debug)]
@@ -32,6 +33,10 @@ pub fn drive<S: Store + ?Sized>(store: &S, mut step: Step) -> Driven {
         step = match step {
             Step::NeedClient(q) => {
                 let answer = store.client(q.client_id());
+                q.resume(answer)
+            }
+            Step::NeedUser(q) => {
+                let answer = store.user(q.lookup());
                 q.resume(answer)
             }
             Step::NeedOwner(q) => return Driven::NeedOwner(q),

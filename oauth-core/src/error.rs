@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// An OAuth error code as it appears in `error=` (RFC 6749 §5.2, §4.1.2.1; extension codes
 /// are allowed by §8.5 and are built with [`ErrorCode::extension`]).
@@ -96,13 +97,17 @@ pub struct OAuthError {
     pub status: u16,
     /// When set, the response carries `WWW-Authenticate` with this scheme.
     pub challenge: Option<Challenge>,
+    /// The browser origin allowed to read this response (`Access-Control-Allow-Origin`): set
+    /// only once the client is authenticated and the request's `Origin` is one of its allowed
+    /// origins (CORS-01, D6).
+    pub allow_origin: Option<Arc<str>>,
 }
 
 impl OAuthError {
     /// A 400 error with `code` and `description`.
     #[must_use]
     pub const fn new(code: ErrorCode, description: &'static str) -> Self {
-        Self { code, description: Some(description), status: 400, challenge: None }
+        Self { code, description: Some(description), status: 400, challenge: None, allow_origin: None }
     }
 
     /// `invalid_request` with a description (400).
@@ -134,6 +139,7 @@ impl OAuthError {
             description: Some("client authentication failed"),
             status: 401,
             challenge: Some(Challenge::Basic),
+            allow_origin: None,
         }
     }
 
@@ -147,6 +153,7 @@ impl OAuthError {
             description: Some("request body too large"),
             status: 413,
             challenge: None,
+            allow_origin: None,
         }
     }
 
@@ -160,12 +167,14 @@ impl OAuthError {
                 description: Some("storage is temporarily unavailable"),
                 status: 503,
                 challenge: None,
+                allow_origin: None,
             },
             StoreError::Failed | StoreError::GrantRevoked => Self {
                 code: ErrorCode::SERVER_ERROR,
                 description: Some("storage failed"),
                 status: 500,
                 challenge: None,
+                allow_origin: None,
             },
         }
     }
@@ -178,6 +187,7 @@ impl OAuthError {
             description: Some("cannot generate credentials right now"),
             status: 503,
             challenge: None,
+            allow_origin: None,
         }
     }
 }

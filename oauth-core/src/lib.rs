@@ -38,6 +38,7 @@
 //!         Step::TakeRefreshToken(q) => { let r = store.take_refresh_token(q.key(), q.now()); q.resume(r) }
 //!         Step::RevokeGrant(q) => { let r = store.revoke_grant(q.grant_id(), q.now()); q.resume(r) }
 //!         Step::Persist(mut q) => { let r = store.persist(q.take_writes(), q.now()); q.resume(r) }
+//!         Step::NeedUser(q) => { let u = store.user(q.lookup()); q.resume(u) }
 //!         Step::NeedOwner(q) => q.resume(OwnerDecision::LoginRequired),
 //!         Step::Respond(r) => break r,
 //!     };
@@ -49,6 +50,7 @@
 #![deny(missing_docs)]
 #![forbid(unused_must_use)]
 
+pub mod bearer;
 pub mod client;
 pub mod config;
 pub mod drive;
@@ -61,6 +63,7 @@ pub mod step;
 pub mod store;
 pub mod time;
 pub mod types;
+pub mod user;
 pub mod wire;
 
 #[cfg(test)]
@@ -68,7 +71,11 @@ mod testkit;
 #[cfg(test)]
 mod tests;
 
-pub use client::{AppType, Client, ClientRegistration, ConsentMethod, RegistrationError};
+pub use bearer::BearerError;
+pub use client::{
+    AppType, Client, ClientRegistration, ConsentMethod, RegistrationError, generate_client_id, generate_client_secret,
+    secret_hint,
+};
 pub use config::{Config, Lifetimes};
 pub use drive::{Driven, Store, drive};
 pub use endpoint::authorize::{self, AuthorizeRequest};
@@ -78,12 +85,13 @@ pub use error::{ApiMisuse, ErrorCode, OAuthError, StoreError};
 pub use pkce::{CodeChallenge, PkceMethod};
 pub use response::{HttpResponse, Redirect, Response, TokenResponse};
 pub use step::{
-    Approval, LookupRefreshToken, NeedClient, NeedOwner, OwnerDecision, Persist, Prompt, RevokeGrant, Step, TakeCode,
-    TakeRefreshToken,
+    Approval, LookupRefreshToken, NeedClient, NeedOwner, NeedUser, OwnerDecision, Persist, Prompt, RevokeGrant, Step,
+    TakeCode, TakeRefreshToken,
 };
 pub use store::{
     AccessTokenRecord, ClientRegistry, CodeRecord, CodeStore, NullStore, RefreshStore, RefreshTokenRecord, TokenState,
-    TokenStore, Write,
+    TokenStore, UserDirectory, Write,
 };
 pub use time::UnixTime;
 pub use types::{GrantId, GrantType, ScopeSet, Secret, Subject, TokenDigest};
+pub use user::{User, UserField, UserLookup, UserLookupError};

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -37,6 +38,9 @@ pub struct TokenResponse {
     pub scope: ScopeSet,
     /// A refresh token, when one was issued.
     pub refresh_token: Option<Secret>,
+    /// The browser origin allowed to read this response (`Access-Control-Allow-Origin`), set
+    /// when the request's `Origin` is one of the client's allowed origins (CORS-01, D6).
+    pub allow_origin: Option<Arc<str>>,
 }
 
 /// A redirect to the client's redirect URI. `Debug` shows the URI without its query, which
@@ -126,9 +130,11 @@ impl Response {
                     scope: t.scope.as_str(),
                     refresh_token: t.refresh_token.as_ref().map(Secret::expose),
                 };
-                HttpResponse { status: 200, headers: json_headers(), body: to_json(&body) }
+                let mut headers = json_headers();
+                cors_headers(&mut headers, t.allow_origin);
+                HttpResponse { status: 200, headers, body: to_json(&body) }
             }
-            Self::Error(e) => error_http(&e),
+            Self::Error(e) => error_http(e),
             Self::Redirect(r) => HttpResponse {
                 status: r.status,
                 headers: vec![
@@ -139,6 +145,17 @@ impl Response {
                 body: String::new(),
             },
         }
+    }
+
+    /// The same response readable by `origin` from a browser (`Access-Control-Allow-Origin`
+    /// and `Vary: Origin`, Fetch §3.2.3); redirects never carry CORS headers.
+    pub fn with_allow_origin(mut self, origin: Option<Arc<str>>) -> Self {
+        match &mut self {
+            Self::Token(t) => t.allow_origin = origin,
+            Self::Error(e) => e.allow_origin = origin,
+            Self::Redirect(_) => {}
+        }
+        self
     }
 
     /// The error this response carries, if it is an error (a redirect's error is not parsed).
@@ -152,7 +169,7 @@ impl Response {
 }
 
 fn json_headers() -> Vec<(&'static str, Cow<'static, str>)> {
-    let mut headers = Vec::with_capacity(4);
+    let mut headers = Vec::with_capacity(6);
     headers.push(("content-type", Cow::Borrowed(JSON)));
     headers.push(("cache-control", Cow::Borrowed("no-store")));
     headers.push(("pragma", Cow::Borrowed("no-cache")));
@@ -164,11 +181,20 @@ fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| String::from("{\"error\":\"server_error\"}"))
 }
 
-fn error_http(e: &OAuthError) -> HttpResponse {
+/// `Access-Control-Allow-Origin: <origin>` and `Vary: Origin` for an allowed origin.
+fn cors_headers(headers: &mut Vec<(&'static str, Cow<'static, str>)>, origin: Option<Arc<str>>) {
+    if let Some(origin) = origin {
+        headers.push(("access-control-allow-origin", Cow::Owned(String::from(&*origin))));
+        headers.push(("vary", Cow::Borrowed("Origin")));
+    }
+}
+
+fn error_http(e: OAuthError) -> HttpResponse {
     let mut headers = json_headers();
     if let Some(Challenge::Basic) = e.challenge {
         headers.push(("www-authenticate", Cow::Borrowed("Basic realm=\"oauth\", charset=\"UTF-8\"")));
     }
+    cors_headers(&mut headers, e.allow_origin);
     let body = to_json(&ErrorBody { error: e.code.as_str(), error_description: e.description });
     HttpResponse { status: e.status, headers, body }
 }
@@ -197,6 +223,7 @@ mod tests {
             expires_in: 3600,
             scope: ScopeSet::parse("b a").unwrap(),
             refresh_token: None,
+            allow_origin: None,
         });
         let h = t.to_http();
         assert_eq!(h.body, r#"{"access_token":"AT","token_type":"Bearer","expires_in":3600,"scope":"a b"}"#);

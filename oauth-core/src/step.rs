@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use crate::client::Client;
+use crate::client::{Client, ConsentMethod};
 use crate::config::Config;
 use crate::endpoint::{authorize, token};
 use crate::error::{OAuthError, StoreError};
@@ -16,6 +16,7 @@ use crate::response::Response;
 use crate::store::{CodeRecord, RefreshTokenRecord, TokenState, Write};
 use crate::time::UnixTime;
 use crate::types::{GrantId, ScopeSet, TokenDigest};
+use crate::user::{User, UserLookup};
 
 /// One step of an endpoint machine. Drivers match on every variant; the enum is exhaustive on
 /// purpose, so a new kind of question breaks every driver at compile time instead of falling
@@ -28,6 +29,8 @@ pub enum Step {
     NeedClient(NeedClient),
     /// Ask the application to authenticate the resource owner and obtain consent.
     NeedOwner(NeedOwner),
+    /// Find the user an impersonation request names.
+    NeedUser(NeedUser),
     /// Atomically take (mark used) an authorization code.
     TakeCode(TakeCode),
     /// Read a refresh token's state without changing it.
@@ -45,6 +48,25 @@ pub enum Step {
 impl Step {
     pub(crate) const fn error(e: OAuthError) -> Self {
         Self::Respond(Response::Error(e))
+    }
+
+    /// The same step, with every response it is or will lead to readable by `origin` (the
+    /// token endpoint after the client and its origin are checked). Questions that resume into
+    /// the token machine carry the origin themselves.
+    pub(crate) fn with_cors(self, origin: Option<&Arc<str>>) -> Self {
+        let Some(origin) = origin else { return self };
+        match self {
+            Self::Respond(r) => Self::Respond(r.with_allow_origin(Some(Arc::clone(origin)))),
+            Self::Persist(mut q) => {
+                q.allow_origin = Some(Arc::clone(origin));
+                Self::Persist(q)
+            }
+            Self::RevokeGrant(mut q) => {
+                q.allow_origin = Some(Arc::clone(origin));
+                Self::RevokeGrant(q)
+            }
+            other => other,
+        }
     }
 }
 
@@ -189,9 +211,70 @@ impl NeedOwner {
         self.pending.now
     }
 
+    /// Whether an earlier sign-in at `auth_time` (a session) may answer this request without
+    /// authenticating the resource owner again: not with `prompt=login`, and not when it is
+    /// older than `max_age` seconds (D12; OpenID Connect Core §3.1.2.1). A sign-in made while
+    /// answering this very request always counts.
+    #[must_use]
+    pub fn session_usable(&self, auth_time: UnixTime) -> bool {
+        let p = &self.pending;
+        !p.prompt.login && p.max_age.is_none_or(|max| auth_time.plus(max) >= p.now)
+    }
+
+    /// Whether the consent page must be shown to a resource owner who earlier approved
+    /// `remembered` for this client (`None`: never): always with `prompt=consent`; never for a
+    /// `trusted` client otherwise; and for a `required` client unless every scope of
+    /// [`NeedOwner::scope`] was approved before (scopes approved before are not asked again).
+    /// Remembered consent never stands in for authentication: check
+    /// [`NeedOwner::session_usable`] first.
+    #[must_use]
+    pub fn consent_needed(&self, remembered: Option<&ScopeSet>) -> bool {
+        let p = &self.pending;
+        p.prompt.consent
+            || (p.client.consent() == ConsentMethod::Required
+                && !remembered.is_some_and(|r| !p.scope.is_empty() && p.scope.is_subset(r)))
+    }
+
     /// Continues with the decision.
     pub fn resume(self, decision: OwnerDecision) -> Step {
         authorize::after_owner(*self.pending, decision)
+    }
+}
+
+/// Question: which user does [`NeedUser::lookup`] name (impersonation grant,
+/// `urn:qlik:oauth:user-impersonation`)? The client is authenticated and allowed the grant, and
+/// the scope is checked, when this is asked. Answer from the application's user directory (see
+/// [`crate::UserDirectory`]): the user, `None` when no user matches, or a store error.
+#[derive(Debug)]
+#[must_use = "answer the question with resume"]
+pub struct NeedUser {
+    pub(crate) lookup: UserLookup,
+    pub(crate) pending: Box<token::ImpersonationPending>,
+}
+
+impl NeedUser {
+    /// The user to find.
+    #[must_use]
+    pub const fn lookup(&self) -> &UserLookup {
+        &self.lookup
+    }
+
+    /// The authenticated client that will act as the user.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        self.pending.client_id()
+    }
+
+    /// The time of the request.
+    #[must_use]
+    pub const fn now(&self) -> UnixTime {
+        self.pending.now
+    }
+
+    /// Continues with the directory's answer: an unknown or disabled user is `invalid_grant`
+    /// (D8); a store error is `server_error` or `temporarily_unavailable`.
+    pub fn resume(self, answer: Result<Option<User>, StoreError>) -> Step {
+        token::after_user(*self.pending, answer)
     }
 }
 
@@ -294,6 +377,7 @@ pub struct RevokeGrant {
     pub(crate) grant_id: GrantId,
     pub(crate) now: UnixTime,
     pub(crate) then: OAuthError,
+    pub(crate) allow_origin: Option<Arc<str>>,
 }
 
 impl RevokeGrant {
@@ -311,10 +395,11 @@ impl RevokeGrant {
 
     /// Continues once the grant is revoked (or the store failed).
     pub fn resume(self, answer: Result<(), StoreError>) -> Step {
-        match answer {
-            Ok(()) => Step::error(self.then),
-            Err(e) => Step::error(OAuthError::from_store(e)),
-        }
+        let err = match answer {
+            Ok(()) => self.then,
+            Err(e) => OAuthError::from_store(e),
+        };
+        Step::Respond(Response::Error(err).with_allow_origin(self.allow_origin))
     }
 }
 
@@ -336,6 +421,7 @@ pub struct Persist {
     pub(crate) now: UnixTime,
     pub(crate) success: Response,
     pub(crate) failure: OnFailure,
+    pub(crate) allow_origin: Option<Arc<str>>,
 }
 
 impl Persist {
@@ -362,12 +448,12 @@ impl Persist {
     /// issues nothing.
     pub fn resume(self, answer: Result<(), StoreError>) -> Step {
         let err = match answer {
-            Ok(()) => return Step::Respond(self.success),
+            Ok(()) => return Step::Respond(self.success.with_allow_origin(self.allow_origin)),
             Err(StoreError::GrantRevoked) => OAuthError::invalid_grant("grant revoked"),
             Err(e) => OAuthError::from_store(e),
         };
         match self.failure {
-            OnFailure::Json => Step::error(err),
+            OnFailure::Json => Step::Respond(Response::Error(err).with_allow_origin(self.allow_origin)),
             OnFailure::Redirect(target) => Step::Respond(target.error(&err)),
         }
     }

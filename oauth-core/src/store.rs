@@ -14,6 +14,7 @@ use crate::error::StoreError;
 use crate::pkce::CodeChallenge;
 use crate::time::UnixTime;
 use crate::types::{GrantId, ScopeSet, Subject, TokenDigest};
+use crate::user::{User, UserLookup};
 
 /// An authorization code's binding (RFC 6749 §4.1.2, §10.5; RFC 7636 §4.4): who, for which
 /// client, which redirect URI, which scope, which PKCE challenge, until when.
@@ -49,14 +50,32 @@ pub struct AccessTokenRecord {
     pub grant_id: GrantId,
     /// The client it was issued to.
     pub client_id: Arc<str>,
-    /// Whom it speaks for.
+    /// Whom it speaks for: the resource owner, the impersonated user, or the client itself.
     pub subject: Subject,
+    /// For a token of the impersonation grant, the client that acted (the `client_id`; RFC 8693
+    /// §4.1 `act`, IMP-09); `None` for every other token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Arc<str>>,
     /// Its scope.
     pub scope: ScopeSet,
+    /// The browser origins its client allowed when it was issued (D6): a resource server
+    /// refuses the token when presented with any other `Origin`.
+    #[serde(default)]
+    pub allowed_origins: Arc<[String]>,
     /// When it was issued.
     pub issued_at: UnixTime,
     /// When it expires.
     pub expires_at: UnixTime,
+}
+
+impl AccessTokenRecord {
+    /// Whether a request carrying `Origin: origin` may use this token: a request without an
+    /// `Origin` (not from a browser) always may; a browser request only from an origin its
+    /// client allows (exact comparison of the serialized origin, CORS-03).
+    #[must_use]
+    pub fn allows_origin(&self, origin: Option<&str>) -> bool {
+        origin.is_none_or(|o| self.allowed_origins.iter().any(|a| a == o))
+    }
 }
 
 /// An issued refresh token (RFC 6749 §1.5, §6).
@@ -153,6 +172,30 @@ pub trait ClientRegistry: Send + Sync {
     /// # Errors
     /// [`StoreError`] when the registry cannot answer.
     fn client(&self, client_id: &str) -> Result<Option<Arc<Client>>, StoreError>;
+
+    /// Whether any registered client lists `origin` in its allowed origins (exact string
+    /// comparison). A CORS preflight carries no `client_id`, so it is answered for any such
+    /// origin; the request that follows is checked against its own client (CORS-04).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the registry cannot answer.
+    fn origin_registered(&self, origin: &str) -> Result<bool, StoreError>;
+}
+
+/// Finds users for the impersonation grant (`urn:qlik:oauth:user-impersonation`). The user
+/// directory is the application's, like storage.
+///
+/// # Security contract
+/// Return the one user whose identifier named by [`UserLookup::field`] equals
+/// [`UserLookup::value`] byte for byte, or `None`; never guess, fold case or create a user
+/// (users must exist beforehand, D8). Report a disabled user as disabled rather than `None`, so
+/// the answer is `invalid_grant` either way but audit logs can tell them apart.
+pub trait UserDirectory: Send + Sync {
+    /// The user named by `lookup`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the directory cannot answer.
+    fn user(&self, lookup: &UserLookup) -> Result<Option<User>, StoreError>;
 }
 
 /// Redeems authorization codes.
@@ -244,6 +287,15 @@ pub struct NullStore;
 
 impl ClientRegistry for NullStore {
     fn client(&self, _client_id: &str) -> Result<Option<Arc<Client>>, StoreError> {
+        Ok(None)
+    }
+    fn origin_registered(&self, _origin: &str) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+}
+
+impl UserDirectory for NullStore {
+    fn user(&self, _lookup: &UserLookup) -> Result<Option<User>, StoreError> {
         Ok(None)
     }
 }

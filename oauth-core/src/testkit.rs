@@ -17,6 +17,8 @@ pub(crate) struct TestStore {
     access: Mutex<HashMap<TokenDigest, AccessTokenRecord>>,
     revoked: Mutex<HashSet<GrantId>>,
     pub(crate) fail: Mutex<Option<StoreError>>,
+    /// Users by (userId, subject, disabled).
+    pub(crate) users: Vec<(&'static str, &'static str, bool)>,
 }
 
 impl TestStore {
@@ -41,6 +43,24 @@ impl ClientRegistry for TestStore {
     fn client(&self, client_id: &str) -> Result<Option<Arc<Client>>, StoreError> {
         self.check()?;
         Ok(self.clients.get(client_id).cloned())
+    }
+    fn origin_registered(&self, origin: &str) -> Result<bool, StoreError> {
+        self.check()?;
+        Ok(self.clients.values().any(|c| c.allows_origin(origin)))
+    }
+}
+
+impl UserDirectory for TestStore {
+    fn user(&self, lookup: &UserLookup) -> Result<Option<User>, StoreError> {
+        self.check()?;
+        Ok(self
+            .users
+            .iter()
+            .find(|(id, sub, _)| match lookup.field {
+                UserField::UserId => *id == lookup.value,
+                _ => *sub == lookup.value,
+            })
+            .map(|(_, sub, disabled)| if *disabled { User::new(*sub).disabled() } else { User::new(*sub) }))
     }
 }
 
@@ -167,6 +187,16 @@ pub(crate) fn fixture_with(entropy: Arc<dyn Entropy>) -> (Arc<Config>, TestStore
         web("client-m", "s3cret-m", &["https://app.example/cb", "https://app.example/cb2"], &["read"], None),
         web("svc-b", "s3cret-svcb", &[], &["read"], Some(vec![GrantType::ClientCredentials])),
         Client::register(ClientRegistration {
+            client_id: "imp1".into(),
+            app_type: Some(AppType::Web),
+            secret_digests: vec![TokenDigest::of("s3cret-imp")],
+            allowed_scopes: vec!["user_default".into(), "apps:read".into(), "offline_access".into()],
+            allowed_grant_types: Some(vec![GrantType::UserImpersonation, GrantType::ClientCredentials]),
+            allowed_origins: vec!["https://custom-app.com".into()],
+            ..Default::default()
+        })
+        .unwrap(),
+        Client::register(ClientRegistration {
             client_id: "client-pub".into(),
             app_type: Some(AppType::Spa),
             redirect_uris: vec!["https://spa.example/cb".into()],
@@ -187,6 +217,7 @@ pub(crate) fn fixture_with(entropy: Arc<dyn Entropy>) -> (Arc<Config>, TestStore
     for c in clients {
         store.clients.insert(c.client_id().to_owned(), Arc::new(c));
     }
+    store.users = vec![("6422bad8022070c06d2417bc", "auth0|u1", false), ("u2-id", "auth0|u2", true)];
     (config, store)
 }
 
@@ -232,6 +263,11 @@ pub(crate) fn token(
     now: UnixTime,
 ) -> Response {
     let req = TokenRequest::from_http(Some("application/x-www-form-urlencoded"), auth, None, body.as_bytes());
+    token_request(config, store, req, now)
+}
+
+/// Runs a prepared token request to the end.
+pub(crate) fn token_request(config: &Arc<Config>, store: &TestStore, req: TokenRequest, now: UnixTime) -> Response {
     match drive(store, token::start(config, req, now)) {
         Driven::Respond(r) => r,
         Driven::NeedOwner(_) => panic!("token endpoint asked for the owner"),

@@ -1,4 +1,5 @@
 //! Whole-flow tests of the machines with a virtual clock and seeded entropy.
 
 mod authorize_flow;
+mod client_model;
 mod token_flow;

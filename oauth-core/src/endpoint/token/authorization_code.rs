@@ -56,6 +56,11 @@ fn pkce_ok(challenge: Option<&CodeChallenge>, verifier: Option<&str>) -> bool {
 }
 
 pub(crate) fn after_take_code(p: CodePending, answer: Result<TokenState<CodeRecord>, StoreError>) -> Step {
+    let cors = p.ctx.cors.clone();
+    code_taken(p, answer).with_cors(cors.as_ref())
+}
+
+fn code_taken(p: CodePending, answer: Result<TokenState<CodeRecord>, StoreError>) -> Step {
     let invalid = || Step::error(OAuthError::invalid_grant("invalid authorization code"));
     let record = match answer {
         Err(e) => return Step::error(OAuthError::from_store(e)),
@@ -69,6 +74,7 @@ pub(crate) fn after_take_code(p: CodePending, answer: Result<TokenState<CodeReco
                     grant_id: r.grant_id,
                     now: p.now,
                     then: OAuthError::invalid_grant("invalid authorization code"),
+                    allow_origin: None,
                 });
             }
             return invalid();
@@ -94,6 +100,7 @@ pub(crate) fn after_take_code(p: CodePending, answer: Result<TokenState<CodeReco
     ctx.issue(Issue {
         grant_id: Some(record.grant_id),
         subject: Subject::User(record.subject),
+        actor: None,
         scope: record.scope,
         refresh,
     })

@@ -15,5 +15,5 @@ pub(super) fn start(ctx: Ctx, params: &Params) -> Step {
         Err(e) => return Step::error(e),
     };
     let subject = Subject::Client(ctx.client.client_id_shared());
-    ctx.issue(Issue { grant_id: None, subject, scope, refresh: None })
+    ctx.issue(Issue { grant_id: None, subject, actor: None, scope, refresh: None })
 }

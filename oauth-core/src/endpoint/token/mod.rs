@@ -8,9 +8,11 @@
 mod authorization_code;
 mod client_credentials;
 mod refresh_token;
+mod user_impersonation;
 
 pub(crate) use authorization_code::{CodePending, after_take_code};
 pub(crate) use refresh_token::{RefreshPending, after_lookup_refresh, after_take_refresh};
+pub(crate) use user_impersonation::{ImpersonationPending, after_user};
 
 use std::sync::Arc;
 
@@ -25,14 +27,16 @@ use crate::time::UnixTime;
 use crate::types::{GrantId, GrantType, ScopeSet, Secret, Subject, TokenDigest};
 use crate::wire::{BasicCredentials, BasicError, Params, WireError, parse_body};
 
-/// A token request as it arrived: the body, its `Content-Type`, the `Authorization` header and
-/// the query string (which must be empty: credentials never travel in the URI, RFC 6749 §2.3.1).
+/// A token request as it arrived: the body, its `Content-Type`, the `Authorization` header,
+/// the query string (which must be empty: credentials never travel in the URI, RFC 6749 §2.3.1)
+/// and the `Origin` header of a browser request ([`TokenRequest::with_origin`]).
 #[derive(Debug)]
 pub struct TokenRequest {
     params: Result<Params, WireError>,
     /// The `Authorization` header, parsed: `None` when absent.
     authorization: Option<Result<BasicCredentials, BasicError>>,
     query_present: bool,
+    origin: Option<String>,
 }
 
 impl TokenRequest {
@@ -47,12 +51,30 @@ impl TokenRequest {
             params: parse_body(content_type, body),
             authorization: authorization.map(BasicCredentials::parse),
             query_present: query.is_some_and(|q| !q.is_empty()),
+            origin: None,
         }
+    }
+
+    /// The same request, sent by a browser page on `origin` (the `Origin` header, RFC 6454
+    /// §7; `None` when absent). Once the client is authenticated, an origin that is not one of
+    /// its allowed origins is refused with `invalid_request` before anything is taken or issued
+    /// (CORS-02), and an allowed one is named in `Access-Control-Allow-Origin` on every
+    /// response that follows (CORS-01). Several `Origin` headers should be passed as `Some` of
+    /// their values joined by `,`, which no client allows.
+    #[must_use]
+    pub fn with_origin(mut self, origin: Option<&str>) -> Self {
+        self.origin = origin.map(str::to_owned);
+        self
     }
 
     /// A request from already-parsed body parameters and an optional `Authorization` header.
     pub fn from_params(params: Params, authorization: Option<&str>) -> Self {
-        Self { params: Ok(params), authorization: authorization.map(BasicCredentials::parse), query_present: false }
+        Self {
+            params: Ok(params),
+            authorization: authorization.map(BasicCredentials::parse),
+            query_present: false,
+            origin: None,
+        }
     }
 }
 
@@ -70,6 +92,7 @@ pub(crate) struct Parsed {
     params: Params,
     grant: GrantType,
     auth: ClientAuth,
+    origin: Option<String>,
 }
 
 /// Names whose repetition is refused (RFC 6749 §3.2); the first six are read here, in this
@@ -117,8 +140,8 @@ pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step
     let grant = match grant_type.value() {
         None => return bad_request("grant_type missing"),
         Some(g) => match GrantType::parse(g) {
-            Some(g) if g != GrantType::UserImpersonation => g,
-            _ => {
+            Some(g) => g,
+            None => {
                 return Step::error(OAuthError::new(
                     crate::error::ErrorCode::UNSUPPORTED_GRANT_TYPE,
                     "grant_type not supported",
@@ -159,7 +182,7 @@ pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step
         config: Arc::clone(config),
         now,
         client_id,
-        then: AfterClient::Token(Box::new(Parsed { params, grant, auth })),
+        then: AfterClient::Token(Box::new(Parsed { params, grant, auth, origin: request.origin })),
     })
 }
 
@@ -189,21 +212,29 @@ pub(crate) fn after_client(
     let Some(client) = client.filter(|_| authenticated) else {
         return Step::error(OAuthError::invalid_client());
     };
+    // A browser request from an origin the client does not allow gets nothing, and no CORS
+    // header (CORS-02, D6).
+    let cors = match parsed.origin {
+        None => None,
+        Some(o) if client.allows_origin(&o) => Some(Arc::<str>::from(o)),
+        Some(_) => return bad_request("origin is not allowed for this client"),
+    };
     if !client.allows_grant(parsed.grant) {
         return Step::error(OAuthError::new(
             crate::error::ErrorCode::UNAUTHORIZED_CLIENT,
             "client may not use this grant type",
-        ));
+        ))
+        .with_cors(cors.as_ref());
     }
-    let ctx = Ctx { config, now, client };
-    match parsed.grant {
+    let ctx = Ctx { config, now, client, cors };
+    let cors = ctx.cors.clone();
+    let step = match parsed.grant {
         GrantType::AuthorizationCode => authorization_code::start(ctx, parsed.params),
         GrantType::ClientCredentials => client_credentials::start(ctx, &parsed.params),
         GrantType::RefreshToken => refresh_token::start(ctx, &parsed.params),
-        GrantType::UserImpersonation => {
-            Step::error(OAuthError::new(crate::error::ErrorCode::UNSUPPORTED_GRANT_TYPE, "grant_type not supported"))
-        }
-    }
+        GrantType::UserImpersonation => user_impersonation::start(ctx, &parsed.params),
+    };
+    step.with_cors(cors.as_ref())
 }
 
 /// What every grant needs once the client is authenticated.
@@ -212,6 +243,8 @@ pub(crate) struct Ctx {
     pub(crate) config: Arc<Config>,
     pub(crate) now: UnixTime,
     pub(crate) client: Arc<Client>,
+    /// The request's `Origin`, when the client allows it: named on every response.
+    pub(crate) cors: Option<Arc<str>>,
 }
 
 /// What to issue.
@@ -219,6 +252,8 @@ pub(crate) struct Issue {
     /// The grant; `None` starts a new one, named after the access token.
     pub(crate) grant_id: Option<GrantId>,
     pub(crate) subject: Subject,
+    /// The acting client of an impersonation token.
+    pub(crate) actor: Option<Arc<str>>,
     /// Scope of the access token.
     pub(crate) scope: ScopeSet,
     /// A refresh token to issue: its scope, auth time and absolute expiry.
@@ -240,7 +275,9 @@ impl Ctx {
                 grant_id,
                 client_id: self.client.client_id_shared(),
                 subject: issue.subject.clone(),
+                actor: issue.actor,
                 scope: issue.scope.clone(),
+                allowed_origins: self.client.allowed_origins_shared(),
                 issued_at: self.now,
                 expires_at: self.now.plus(lifetime),
             },
@@ -276,8 +313,10 @@ impl Ctx {
                 expires_in: lifetime,
                 scope: issue.scope,
                 refresh_token,
+                allow_origin: None,
             }),
             failure: OnFailure::Json,
+            allow_origin: self.cors.clone(),
         })
     }
 }

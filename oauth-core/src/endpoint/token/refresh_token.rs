@@ -51,6 +51,7 @@ fn reused(p: &RefreshPending, r: RefreshTokenRecord) -> Step {
             grant_id: r.grant_id,
             now: p.now,
             then: OAuthError::invalid_grant("invalid refresh token"),
+            allow_origin: None,
         })
     } else {
         invalid()
@@ -81,6 +82,11 @@ pub(crate) fn after_lookup_refresh(
     p: RefreshPending,
     answer: Result<TokenState<RefreshTokenRecord>, StoreError>,
 ) -> Step {
+    let cors = p.ctx.cors.clone();
+    looked_up(key, p, answer).with_cors(cors.as_ref())
+}
+
+fn looked_up(key: TokenDigest, p: RefreshPending, answer: Result<TokenState<RefreshTokenRecord>, StoreError>) -> Step {
     let record = match usable(&p, answer) {
         Ok(r) => r,
         Err(step) => return *step,
@@ -96,6 +102,11 @@ pub(crate) fn after_take_refresh(
     p: RefreshPending,
     answer: Result<TokenState<RefreshTokenRecord>, StoreError>,
 ) -> Step {
+    let cors = p.ctx.cors.clone();
+    taken(p, answer).with_cors(cors.as_ref())
+}
+
+fn taken(p: RefreshPending, answer: Result<TokenState<RefreshTokenRecord>, StoreError>) -> Step {
     // A Used answer here means another request rotated the token between our lookup and take:
     // that is a reuse too.
     let record = match usable(&p, answer) {
@@ -110,6 +121,7 @@ pub(crate) fn after_take_refresh(
     p.ctx.issue(Issue {
         grant_id: Some(record.grant_id),
         subject: Subject::User(record.subject),
+        actor: None,
         scope,
         // The new refresh token keeps the grant's scope and absolute expiry (RFC 6749 §6).
         refresh: Some((record.scope, record.auth_time, record.expires_at)),
