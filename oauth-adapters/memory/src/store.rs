@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, TryLockError};
 
 use oauth_core::{
     AccessTokenRecord, Client, ClientRegistry, CodeRecord, CodeStore, GrantId, RefreshStore, RefreshTokenRecord,
-    StoreError, TokenDigest, TokenState, TokenStore, UnixTime, Write,
+    StoreError, TokenDigest, TokenState, TokenStore, UnixTime, User, UserDirectory, UserField, UserLookup, Write,
 };
 
 /// How many expiry-queue entries every mutating call (take, persist, revoke) examines at most
@@ -73,7 +73,15 @@ pub const MIN_TOMBSTONE_SECS: u64 = 600;
 /// `Debug` prints counts only, never a digest, record or client secret digest.
 pub struct MemoryStore {
     clients: RwLock<HashMap<String, Arc<Client>>>,
+    users: RwLock<Users>,
     state: Mutex<State>,
+}
+
+/// The user directory: users by `userId`, and the `userId` of each subject.
+#[derive(Default)]
+struct Users {
+    by_id: HashMap<String, User>,
+    by_subject: HashMap<Arc<str>, String>,
 }
 
 /// What a digest refers to.
@@ -112,6 +120,14 @@ impl Record {
             Self::Code(r) => r.expires_at,
             Self::Access(r) => r.expires_at,
             Self::Refresh(r) => r.expires_at,
+        }
+    }
+
+    fn client_id(&self) -> &str {
+        match self {
+            Self::Code(r) => &r.client_id,
+            Self::Access(r) => &r.client_id,
+            Self::Refresh(r) => &r.client_id,
         }
     }
 }
@@ -462,7 +478,11 @@ impl MemoryStore {
     /// An empty store: no clients, no credentials.
     #[must_use]
     pub fn new() -> Self {
-        Self { clients: RwLock::new(HashMap::new()), state: Mutex::new(State::default()) }
+        Self {
+            clients: RwLock::new(HashMap::new()),
+            users: RwLock::new(Users::default()),
+            state: Mutex::new(State::default()),
+        }
     }
 
     /// A store with `clients` registered (a later client replaces an earlier one with the same
@@ -483,11 +503,63 @@ impl MemoryStore {
         self.clients.write().unwrap_or_else(PoisonError::into_inner).insert(id, Arc::new(client))
     }
 
-    /// Unregisters the client `client_id` (compared byte for byte); returns whether it existed.
-    /// Credentials already issued to it stay until they expire or their grant is revoked; the
-    /// token endpoint refuses them anyway, since the client no longer authenticates.
-    pub fn remove_client(&self, client_id: &str) -> bool {
-        self.clients.write().unwrap_or_else(PoisonError::into_inner).remove(client_id).is_some()
+    /// Unregisters the client `client_id` (compared byte for byte) and revokes every grant
+    /// issued to it, so its codes, access tokens and refresh tokens stop working at once;
+    /// returns whether it existed. Takes time linear in the number of stored credentials.
+    ///
+    /// A token request that looked the client up before the removal may still persist its
+    /// tokens afterwards; a resource server that must refuse those too checks that the token's
+    /// client still exists.
+    pub fn remove_client(&self, client_id: &str, now: UnixTime) -> bool {
+        let existed = self.clients.write().unwrap_or_else(PoisonError::into_inner).remove(client_id).is_some();
+        if let Ok(mut s) = self.state.lock() {
+            let grants: std::collections::HashSet<GrantId> = s
+                .credentials
+                .values()
+                .filter(|slot| slot.record.client_id() == client_id)
+                .map(|slot| *slot.record.grant_id())
+                .collect();
+            for g in &grants {
+                s.revoke(g, now);
+            }
+        }
+        existed
+    }
+
+    /// Whether the client `client_id` is registered.
+    #[must_use]
+    pub fn has_client(&self, client_id: &str) -> bool {
+        self.clients.read().unwrap_or_else(PoisonError::into_inner).contains_key(client_id)
+    }
+
+    /// Adds `user` to the user directory under `user_id` (its `userId`), replacing any user with
+    /// the same `userId`; the impersonation grant finds it by `userId` or by
+    /// [`User::subject`]. Returns `false`, changing nothing, when another user already has that
+    /// subject.
+    pub fn insert_user(&self, user_id: &str, user: User) -> bool {
+        let mut users = self.users.write().unwrap_or_else(PoisonError::into_inner);
+        if users.by_subject.get(&user.subject).is_some_and(|id| id != user_id) {
+            return false;
+        }
+        if let Some(old) = users.by_id.remove(user_id) {
+            users.by_subject.remove(&old.subject);
+        }
+        users.by_subject.insert(Arc::clone(&user.subject), user_id.to_owned());
+        users.by_id.insert(user_id.to_owned(), user);
+        true
+    }
+
+    /// Removes the user `user_id` from the directory; returns whether it existed. Tokens already
+    /// issued for the user are not revoked.
+    pub fn remove_user(&self, user_id: &str) -> bool {
+        let mut users = self.users.write().unwrap_or_else(PoisonError::into_inner);
+        match users.by_id.remove(user_id) {
+            Some(u) => {
+                users.by_subject.remove(&u.subject);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Every registered client, sorted by `client_id`.
@@ -645,6 +717,24 @@ impl fmt::Debug for MemoryStore {
 impl ClientRegistry for MemoryStore {
     fn client(&self, client_id: &str) -> Result<Option<Arc<Client>>, StoreError> {
         Ok(self.clients.read().unwrap_or_else(PoisonError::into_inner).get(client_id).cloned())
+    }
+
+    fn origin_registered(&self, origin: &str) -> Result<bool, StoreError> {
+        Ok(self.clients.read().unwrap_or_else(PoisonError::into_inner).values().any(|c| c.allows_origin(origin)))
+    }
+}
+
+impl UserDirectory for MemoryStore {
+    fn user(&self, lookup: &UserLookup) -> Result<Option<User>, StoreError> {
+        let users = self.users.read().unwrap_or_else(PoisonError::into_inner);
+        let id = match lookup.field {
+            UserField::Subject => match users.by_subject.get(lookup.value.as_str()) {
+                Some(id) => id.as_str(),
+                None => return Ok(None),
+            },
+            _ => lookup.value.as_str(),
+        };
+        Ok(users.by_id.get(id).cloned())
     }
 }
 

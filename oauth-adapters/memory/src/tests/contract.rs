@@ -46,8 +46,8 @@ fn client_registry_exact_lookup_replace_remove() {
     assert!(new.verify_secret(&oauth_core::Secret::new("new-secret".into())));
     assert_eq!(store.client_count(), 2);
 
-    assert!(store.remove_client("client-a"));
-    assert!(!store.remove_client("client-a"));
+    assert!(store.remove_client("client-a", UnixTime::from_secs(0)));
+    assert!(!store.remove_client("client-a", UnixTime::from_secs(0)));
     assert!(store.client("client-a").unwrap().is_none());
     assert_eq!(store.client_count(), 1);
 }
@@ -374,7 +374,7 @@ fn a_poisoned_clients_lock_recovers() {
     assert!(store.client("client-a").unwrap().is_some());
     store.insert_client(web_client("client-b", "sb"));
     assert_eq!(store.clients().len(), 2);
-    assert!(store.remove_client("client-b"));
+    assert!(store.remove_client("client-b", UnixTime::from_secs(0)));
 }
 
 #[test]

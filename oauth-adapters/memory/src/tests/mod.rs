@@ -3,6 +3,7 @@
 //! core's record types are non-exhaustive.
 
 mod contract;
+mod directory;
 mod entropy;
 mod flows;
 
