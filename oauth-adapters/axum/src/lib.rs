@@ -12,7 +12,8 @@
 //! |---|---|---|
 //! | `GET /oauth/authorize` | query string | RFC 6749 §4.1.1 |
 //! | `POST /oauth/authorize` | `application/x-www-form-urlencoded` body | the login/consent form posts back here; the core redirects with 303 (RFC 9700 §4.12) |
-//! | `POST /oauth/token` | form or JSON body, `Authorization`, query | RFC 6749 §3.2, §4.1.3, §4.4, §6 |
+//! | `POST /oauth/token` | form or JSON body, `Authorization`, query, `Origin` | RFC 6749 §3.2, §4.1.3, §4.4, §6; CORS per client (D6) |
+//! | `OPTIONS /oauth/token` | CORS preflight | [`preflight`] (CORS-04) |
 //!
 //! Any other method on these paths is answered 405 with an `Allow` header. Request bodies are
 //! read here, up to [`oauth_core::wire::MAX_INPUT_BYTES`] (64 KiB); a larger body is answered
@@ -43,16 +44,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::body::{Body, HttpBody as _};
 use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::handler::Handler as _;
 use axum::response::Response as HttpResponse;
 use axum::routing::{get, post};
 use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use oauth_core::wire::{MAX_INPUT_BYTES, Params};
 use oauth_core::{
-    AuthorizeRequest, Client, ClientRegistry, CodeRecord, CodeStore, Config, GrantId, NeedOwner, OAuthError,
-    OwnerDecision, RefreshStore, RefreshTokenRecord, Response, Step, Store, StoreError, TokenDigest, TokenRequest,
-    TokenState, TokenStore, UnixTime, Write, authorize, token,
+    AccessTokenRecord, AuthorizeRequest, Client, ClientRegistry, CodeRecord, CodeStore, Config, GrantId, NeedOwner,
+    OAuthError, OwnerDecision, RefreshStore, RefreshTokenRecord, Response, Step, Store, StoreError, TokenDigest,
+    TokenRequest, TokenState, TokenStore, UnixTime, User, UserDirectory, UserLookup, Write, authorize, token,
 };
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// How many bytes of an oversized body are read and discarded before the 413 is sent, so that
 /// a client still writing its body sees the response instead of a reset connection: 16 MiB.
@@ -102,6 +105,21 @@ pub trait AsyncStore: Send + Sync {
 
     /// Writes `writes` all or nothing; the records are moved in.
     fn persist(&self, writes: Vec<Write>, now: UnixTime) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The user `lookup` names, for the impersonation grant (see [`oauth_core::UserDirectory`]).
+    fn user(&self, lookup: &UserLookup) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// Whether any client allows the browser origin `origin` (answers CORS preflights, CORS-04;
+    /// see [`oauth_core::ClientRegistry::origin_registered`]).
+    fn origin_registered(&self, origin: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The access token with digest `key` if it is active at `now` (the resource-server check,
+    /// RFC 6750; see [`oauth_core::TokenStore::access_token`]).
+    fn access_token(
+        &self,
+        key: &TokenDigest,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<Option<AccessTokenRecord>, StoreError>> + Send;
 }
 
 impl<T: Store + ?Sized> AsyncStore for T {
@@ -140,6 +158,22 @@ impl<T: Store + ?Sized> AsyncStore for T {
 
     fn persist(&self, writes: Vec<Write>, now: UnixTime) -> impl Future<Output = Result<(), StoreError>> + Send {
         ready(TokenStore::persist(self, writes, now))
+    }
+
+    fn user(&self, lookup: &UserLookup) -> impl Future<Output = Result<Option<User>, StoreError>> + Send {
+        ready(UserDirectory::user(self, lookup))
+    }
+
+    fn origin_registered(&self, origin: &str) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        ready(ClientRegistry::origin_registered(self, origin))
+    }
+
+    fn access_token(
+        &self,
+        key: &TokenDigest,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<Option<AccessTokenRecord>, StoreError>> + Send {
+        ready(TokenStore::access_token(self, key, now))
     }
 }
 
@@ -285,6 +319,10 @@ pub async fn drive<S: AsyncStore + ?Sized>(store: &S, mut step: Step, mut owner:
                 let answer = store.client(q.client_id()).await;
                 q.resume(answer)
             }
+            Step::NeedUser(q) => {
+                let answer = store.user(q.lookup()).await;
+                q.resume(answer)
+            }
             Step::NeedOwner(q) => match owner.take() {
                 Some(o) => {
                     let params = Params::parse_form(o.raw_params).unwrap_or_default();
@@ -379,10 +417,12 @@ pub fn router<S: AsyncStore + ?Sized + 'static>(
     store: Arc<S>,
     owner: Arc<dyn OwnerInteraction>,
 ) -> Router {
+    let cors = preflight(Arc::clone(&store));
     let state = Endpoints { config, store, owner };
+    let options = no_content.layer(cors).layer(axum::middleware::from_fn(preflight_status));
     Router::new()
         .route("/oauth/authorize", get(authorize_get::<S>).post(authorize_post::<S>))
-        .route("/oauth/token", post(token_post::<S>))
+        .route("/oauth/token", post(token_post::<S>).options(options))
         // Bodies are read by this crate with its own limit and OAuth JSON errors.
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
@@ -423,8 +463,56 @@ async fn token_post<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, reque
     };
     let content_type = header_text(&parts.headers, &header::CONTENT_TYPE);
     let authorization = header_text(&parts.headers, &header::AUTHORIZATION);
-    let request = TokenRequest::from_http(content_type.as_deref(), authorization.as_deref(), parts.uri.query(), &body);
+    let origin = header_text(&parts.headers, &header::ORIGIN);
+    let request = TokenRequest::from_http(content_type.as_deref(), authorization.as_deref(), parts.uri.query(), &body)
+        .with_origin(origin.as_deref());
     drive(&*e.store, token::start(&e.config, request, now), None).await
+}
+
+/// How long a browser may cache a preflight answer, in seconds: 600.
+pub const PREFLIGHT_MAX_AGE_SECS: u64 = 600;
+
+/// The CORS preflight answer for the browser-facing endpoints (`/oauth/token`, and later
+/// `/oauth/revoke`), built on tower-http's [`CorsLayer`]: `OPTIONS` with an `Origin` that any
+/// client allows ([`AsyncStore::origin_registered`]) gets `204`,
+/// `Access-Control-Allow-Origin: <origin>`, `Access-Control-Allow-Methods: POST`,
+/// `Access-Control-Allow-Headers: content-type,authorization`, `Access-Control-Max-Age: 600`
+/// and `Vary`; any other origin gets `204` without CORS headers, which the browser treats as a
+/// refusal (CORS-04). A preflight carries no `client_id`, so the per-client check happens on
+/// the request that follows, in the core ([`TokenRequest::with_origin`]).
+///
+/// Apply it to the `OPTIONS` handler only, never to the `POST`: the POST's
+/// `Access-Control-Allow-Origin` depends on the client and comes from the core.
+pub fn preflight<S: AsyncStore + ?Sized + 'static>(store: Arc<S>) -> CorsLayer {
+    let allow = AllowOrigin::async_predicate(move |origin: HeaderValue, _parts: &Parts| {
+        let store = Arc::clone(&store);
+        async move {
+            match origin.to_str() {
+                Ok(o) => store.origin_registered(o).await.unwrap_or(false),
+                Err(_) => false,
+            }
+        }
+    });
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .max_age(std::time::Duration::from_secs(PREFLIGHT_MAX_AGE_SECS))
+}
+
+/// The handler behind [`preflight`]: `204 No Content` (the layer answers every `OPTIONS`
+/// itself, so this runs only if the layer is missing).
+async fn no_content() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+/// Sets the status of a successful preflight answer to 204 (tower-http answers 200).
+async fn preflight_status(request: Request, next: axum::middleware::Next) -> HttpResponse {
+    let mut response = next.run(request).await;
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+    }
+    response
 }
 
 /// A header's value as text: `None` when absent; several occurrences joined with `, ` (which a
