@@ -95,7 +95,7 @@ use axum::response::Response;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use oauth_core::{Client, Config, Entropy};
+use oauth_core::{Client, Config, Entropy, User};
 use oauth_memory::{MemoryStore, OsEntropy};
 use tokio::sync::Semaphore;
 use tower_http::timeout::TimeoutLayer;
@@ -126,6 +126,17 @@ fn app(config: &ServerConfig, local: SocketAddr) -> std::io::Result<Router> {
     let store = Arc::new(MemoryStore::new());
     for client in config.clients() {
         store.insert_client(Client::clone(client));
+    }
+    // The user directory of the impersonation grant: the configured users.
+    for user in &config.users {
+        let entry =
+            if user.disabled { User::new(user.subject.as_str()).disabled() } else { User::new(user.subject.as_str()) };
+        if !store.insert_user(&user.id, entry) {
+            return Err(invalid(ConfigError::new(
+                format!("users.{}.subject", user.id),
+                "another user has this subject",
+            )));
+        }
     }
     let login = login::Login::new(config, &issuer).map_err(std::io::Error::other)?;
     tracing::info!(%issuer, clients = config.clients().len(), users = config.enabled_users().len(), "oauth-server ready");
