@@ -30,6 +30,7 @@ fn app(owner: Arc<dyn OwnerInteraction>) -> Router {
             app_type: Some(AppType::Spa),
             redirect_uris: vec!["https://spa.example/cb".into()],
             allowed_scopes: vec!["read".into()],
+            allowed_origins: vec!["https://spa.example".into()],
             ..Default::default()
         })
         .unwrap(),
@@ -212,4 +213,59 @@ async fn hook_pages_get_anti_framing_headers() {
     assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
     assert_eq!(response.headers()[header::CONTENT_SECURITY_POLICY], "frame-ancestors 'none'");
     assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+}
+
+fn preflight_request(origin: &str) -> Request<Body> {
+    Request::options("/oauth/token")
+        .header(header::ORIGIN, origin)
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type,authorization")
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn preflight_answers_registered_origins_only_cors_04() {
+    let response = app(Arc::new(NoOwner::new())).oneshot(preflight_request("https://spa.example")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let h = response.headers();
+    assert_eq!(h[header::ACCESS_CONTROL_ALLOW_ORIGIN], "https://spa.example");
+    assert_eq!(h[header::ACCESS_CONTROL_ALLOW_METHODS], "POST");
+    assert_eq!(h[header::ACCESS_CONTROL_ALLOW_HEADERS], "content-type,authorization");
+    assert_eq!(h[header::ACCESS_CONTROL_MAX_AGE], "600");
+    assert!(h.get_all(header::VARY).iter().any(|v| v.to_str().unwrap().contains("origin")));
+    assert!(h.get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS).is_none());
+
+    for origin in ["https://evil.example", "http://spa.example", "https://spa.example:8443", "null"] {
+        let response = app(Arc::new(NoOwner::new())).oneshot(preflight_request(origin)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT, "{origin}");
+        assert!(response.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none(), "{origin}");
+    }
+}
+
+#[tokio::test]
+async fn token_post_names_only_the_clients_origin_cors_01_02() {
+    // svc-a allows no origin: a browser request is refused before anything is issued.
+    let request = Request::post("/oauth/token")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::AUTHORIZATION, CC_BASIC)
+        .header(header::ORIGIN, "https://spa.example")
+        .body(Body::from("grant_type=client_credentials"))
+        .unwrap();
+    let response = app(Arc::new(NoOwner::new())).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    assert_eq!(body_json(response).await["error"], "invalid_request");
+
+    // client-pub from its own origin: the error is readable by that origin.
+    let request = Request::post("/oauth/token")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "https://spa.example")
+        .body(Body::from("grant_type=authorization_code&client_id=client-pub&code=nope&code_verifier=x"))
+        .unwrap();
+    let response = app(Arc::new(NoOwner::new())).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "https://spa.example");
+    assert_eq!(response.headers()[header::VARY], "Origin");
+    assert_eq!(body_json(response).await["error"], "invalid_grant");
 }
