@@ -14,6 +14,11 @@
 //! OAuth errors (RFC 6749 §5.2, §4.1.2.1) are ordinary [`Response`]s; [`Response::to_http`]
 //! maps every response to status, headers and body in one place.
 //!
+//! The grants: `authorization_code` (with PKCE), `client_credentials`, `refresh_token` (rotation
+//! and reuse detection) and Qlik's `urn:qlik:oauth:user-impersonation`, which asks the
+//! application's user directory through [`Step::NeedUser`]. The [`bearer`] module is the
+//! resource server's check of an access token (RFC 6750).
+//!
 //! ## Driving a machine
 //!
 //! An async adapter writes one loop like this for every endpoint (the sync [`drive()`] function

@@ -110,7 +110,9 @@ impl Response {
     /// The HTTP form of this response (RFC 6749 §5.1, §5.2, §4.1.2):
     /// - token: 200, `application/json`, `Cache-Control: no-store`, `Pragma: no-cache`;
     /// - error: its status, the same headers, and `WWW-Authenticate: Basic realm="oauth"` for
-    ///   `invalid_client` after `Authorization` header authentication;
+    ///   `invalid_client`;
+    /// - token and error: `Access-Control-Allow-Origin` and `Vary: Origin` when the request came
+    ///   from an origin its client allows (CORS-01; see [`Response::with_allow_origin`]);
     /// - redirect: 302 or 303 with `Location`, `Cache-Control: no-store` and
     ///   `Referrer-Policy: no-referrer`.
     #[must_use]
