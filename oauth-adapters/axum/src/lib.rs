@@ -353,7 +353,12 @@ pub async fn drive<S: AsyncStore + ?Sized>(store: &S, mut step: Step, mut owner:
                 q.resume(answer)
             }
             Step::Persist(mut q) => {
-                let answer = store.persist(q.take_writes(), q.now()).await;
+                let writes = q.take_writes();
+                let impersonation = impersonation_of(&writes);
+                let answer = store.persist(writes, q.now()).await;
+                if let (Some((client_id, subject)), Ok(())) = (impersonation, &answer) {
+                    tracing::info!(target: "oauth::audit", %client_id, %subject, "impersonation access token issued");
+                }
                 q.resume(answer)
             }
             Step::Respond(r) => break r,
@@ -364,6 +369,15 @@ pub async fn drive<S: AsyncStore + ?Sized>(store: &S, mut step: Step, mut owner:
         http.headers_mut().append(name, value.clone());
     }
     http
+}
+
+/// The acting client and the impersonated subject of an impersonation access token among
+/// `writes`, for the audit log (IMP-09). Identifiers only; never a token or digest.
+fn impersonation_of(writes: &[Write]) -> Option<(Arc<str>, String)> {
+    writes.iter().find_map(|w| match w {
+        Write::AccessToken { record, .. } => record.actor.as_ref().map(|a| (Arc::clone(a), record.subject.to_sub())),
+        _ => None,
+    })
 }
 
 /// Maps a core response to axum through [`Response::into_http`], the only mapping.
