@@ -491,8 +491,9 @@ pub const PREFLIGHT_MAX_AGE_SECS: u64 = 600;
 /// client allows ([`AsyncStore::origin_registered`]) gets `204`,
 /// `Access-Control-Allow-Origin: <origin>`, `Access-Control-Allow-Methods: POST`,
 /// `Access-Control-Allow-Headers: content-type,authorization`, `Access-Control-Max-Age: 600`
-/// and `Vary`; any other origin gets `204` without CORS headers, which the browser treats as a
-/// refusal (CORS-04). A preflight carries no `client_id`, so the per-client check happens on
+/// and `Vary`; any other origin gets `204` without `Access-Control-Allow-Origin` (tower-http
+/// still lists the methods and headers, which reveals nothing), and the browser treats that as
+/// a refusal (CORS-04). A preflight carries no `client_id`, so the per-client check happens on
 /// the request that follows, in the core ([`TokenRequest::with_origin`]).
 ///
 /// Apply it to the `OPTIONS` handler only, never to the `POST`: the POST's
