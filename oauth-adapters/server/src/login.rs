@@ -1,6 +1,20 @@
 //! The resource owner's side of the authorization endpoint: the [`OwnerInteraction`] hook with
 //! session cookies, double-submit CSRF tokens, argon2 password checks, the login and consent
-//! pages, and `dev_login`.
+//! pages, remembered consent, `prompt` and `max_age` (D12), and `dev_login`.
+//!
+//! The rules, in order, for every authorization request that reaches the hook:
+//! 1. `dev_login`: approve as the configured user, no page, nothing remembered.
+//! 2. A session is *usable* when it has not expired and [`NeedOwner::session_usable`] accepts
+//!    its sign-in time (not with `prompt=login`, not when older than `max_age`).
+//! 3. Without a usable session: the login page (with the scope list and Approve/Deny when the
+//!    client needs consent or `prompt=consent`), or `login_required` with `prompt=none`.
+//!    Remembered consent never skips this step.
+//! 4. With a usable session (or a sign-in posted in this request, which always counts):
+//!    consent is needed as [`NeedOwner::consent_needed`] says, given the scopes the user
+//!    approved for this client before. Needed: the consent page, or `consent_required` with
+//!    `prompt=none`. Not needed: approve.
+//! 5. An approval posted with a valid CSRF token is remembered (the union of the scopes the
+//!    user approved for the client); a denial is not.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -12,7 +26,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use oauth_axum::{OwnerFuture, OwnerInteraction, OwnerOutcome, OwnerRequest};
-use oauth_core::{Approval, ConsentMethod, NeedOwner, OwnerDecision, UnixTime};
+use oauth_core::{Approval, NeedOwner, OwnerDecision, ScopeSet, UnixTime};
 use rand::TryRngCore as _;
 use subtle::ConstantTimeEq as _;
 use tokio::sync::Semaphore;
@@ -28,6 +42,9 @@ const CSRF_COOKIE: [&str; 2] = ["csrf", "__Host-csrf"];
 const SESSION_LIFETIME: u64 = 8 * 3600;
 /// Most sessions kept at once; the oldest is dropped beyond that.
 const MAX_SESSIONS: usize = 10_000;
+/// Most (user, client) consent decisions remembered at once: 100 000. Beyond that, the
+/// decision used or made least recently is forgotten, so that user is asked again.
+const MAX_CONSENTS: usize = 100_000;
 /// Form fields the pages add; never copied back as authorization parameters.
 const OWN_FIELDS: [&str; 4] = ["username", "password", "csrf_token", "decision"];
 
@@ -39,6 +56,12 @@ struct Session {
     expires_at: UnixTime,
 }
 
+/// The scopes a user approved for a client, and when that decision was last made or used.
+struct Consent {
+    scope: ScopeSet,
+    used_at: UnixTime,
+}
+
 /// The login hook of the server.
 pub(crate) struct Login {
     issuer_origin: String,
@@ -48,6 +71,8 @@ pub(crate) struct Login {
     /// Verified when the user is unknown or disabled, so every failure costs the same.
     dummy_hash: String,
     sessions: Mutex<HashMap<[u8; 32], Session>>,
+    /// Remembered consent, by (user id, client id); at most [`MAX_CONSENTS`].
+    consents: Mutex<HashMap<(String, String), Consent>>,
     verifying: Semaphore,
 }
 
@@ -65,6 +90,7 @@ impl Login {
             users,
             dummy_hash,
             sessions: Mutex::new(HashMap::new()),
+            consents: Mutex::new(HashMap::new()),
             verifying: Semaphore::new(permits),
         })
     }
@@ -77,15 +103,16 @@ impl Login {
         let ctx = Ctx {
             req,
             q,
-            consent: q.client().consent() == ConsentMethod::Required || q.prompt().consent,
             csrf_cookie: cookie(req.headers, self.cookie_name(CSRF_COOKIE)).filter(|v| decode_hex(v).is_some()),
         };
-        let session = self.session(req.headers, now).filter(|s| ctx.fresh_enough(s.auth_time));
+        let session = self.session(req.headers, now).filter(|s| q.session_usable(s.auth_time));
         if *req.method != Method::POST {
             return match session {
-                Some(s) if !ctx.consent => self.approve(&s, HeaderMap::new()),
-                Some(s) => self.page(&ctx, Some(&s.user_id), None, HeaderMap::new()),
                 None => self.page(&ctx, None, None, HeaderMap::new()),
+                Some(s) if self.consent_needed(q, &s.user_id) => {
+                    self.page(&ctx, Some(&s.user_id), None, HeaderMap::new())
+                }
+                Some(s) => self.approve(q, &s, false, HeaderMap::new()),
             };
         }
         // A form posted back from one of our pages.
@@ -122,21 +149,68 @@ impl Login {
             },
             _ => return self.page(&ctx, None, Some("Enter your username and password."), headers),
         };
-        if ctx.consent && decision != Some("approve") {
+        let approved = decision == Some("approve");
+        if self.consent_needed(q, &signed_in.user_id) && !approved {
             return self.page(&ctx, Some(&signed_in.user_id), None, headers);
         }
-        self.approve(&signed_in, headers)
+        // Remember only what a page showed: the scope list appears whenever consent can be
+        // needed for this client and prompt, before the user is known.
+        self.approve(q, &signed_in, approved && q.consent_needed(None), headers)
     }
 
-    /// Approves the request for the session's user with exactly the requested scope.
-    fn approve(&self, session: &Session, headers: HeaderMap) -> OwnerOutcome {
+    /// Approves the request for the session's user with exactly the requested scope; with
+    /// `remember`, records the approval for later requests. A user disabled since signing in
+    /// gets `login_required`.
+    fn approve(&self, q: &NeedOwner, session: &Session, remember: bool, headers: HeaderMap) -> OwnerOutcome {
         match self.users.get(&session.user_id).filter(|u| !u.disabled) {
-            Some(user) => OwnerOutcome::Decide(
-                OwnerDecision::Approve(Approval::new(user.subject.clone(), session.auth_time)),
-                headers,
-            ),
+            Some(user) => {
+                if remember {
+                    self.remember(&user.id, q.client().client_id(), q.scope(), q.now());
+                }
+                OwnerOutcome::Decide(
+                    OwnerDecision::Approve(Approval::new(user.subject.clone(), session.auth_time)),
+                    headers,
+                )
+            }
             None => OwnerOutcome::decide(OwnerDecision::LoginRequired),
         }
+    }
+
+    /// Whether `user_id` must be asked for consent (the core's rule, given the scopes the user
+    /// approved for this client before). When not, the remembered decision counts as used.
+    fn consent_needed(&self, q: &NeedOwner, user_id: &str) -> bool {
+        let key = (user_id.to_owned(), q.client().client_id().to_owned());
+        let mut consents = self.consents.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let remembered = consents.get_mut(&key);
+        let needed = q.consent_needed(remembered.as_ref().map(|c| &c.scope));
+        if let Some(c) = remembered.filter(|_| !needed) {
+            c.used_at = q.now();
+        }
+        needed
+    }
+
+    /// Adds `scope` to what `user_id` approved for `client_id`. At [`MAX_CONSENTS`] entries, a
+    /// new (user, client) pair replaces the one used least recently.
+    fn remember(&self, user_id: &str, client_id: &str, scope: &ScopeSet, now: UnixTime) {
+        if scope.is_empty() {
+            return;
+        }
+        let key = (user_id.to_owned(), client_id.to_owned());
+        let mut consents = self.consents.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = consents.get_mut(&key) {
+            if let Ok(union) = ScopeSet::from_tokens(c.scope.iter().chain(scope.iter())) {
+                c.scope = union;
+            }
+            c.used_at = now;
+            return;
+        }
+        if consents.len() >= MAX_CONSENTS {
+            let oldest = consents.iter().min_by_key(|(_, c)| c.used_at).map(|(k, _)| k.clone());
+            if let Some(k) = oldest {
+                consents.remove(&k);
+            }
+        }
+        consents.insert(key, Consent { scope: scope.clone(), used_at: now });
     }
 
     /// The login page (`user` is `None`) or the consent page (`user` signed in), or, with
@@ -156,7 +230,10 @@ impl Login {
                 None => return OwnerOutcome::Respond(unavailable()),
             },
         };
-        let html = render(ctx, user, error, &token);
+        // The login page asks for consent too whenever it may be needed: the user is not known
+        // yet, so what they approved before cannot be looked up.
+        let consent = user.is_some() || ctx.q.consent_needed(None);
+        let html = render(ctx, user, consent, error, &token);
         let mut response = html_response(StatusCode::OK, html);
         for (name, value) in &headers {
             response.headers_mut().append(name, value.clone());
@@ -249,19 +326,11 @@ impl OwnerInteraction for Login {
 struct Ctx<'a> {
     req: OwnerRequest<'a>,
     q: &'a NeedOwner,
-    /// Whether consent must be asked (client `consent = "required"`, or `prompt=consent`).
-    consent: bool,
     /// The request's well-formed CSRF cookie, if any.
     csrf_cookie: Option<&'a str>,
 }
 
 impl Ctx<'_> {
-    /// Whether a sign-in at `auth_time` may be used without authenticating again: not with
-    /// `prompt=login`, and not when older than `max_age` (the core's rule, OIDC Core §3.1.2.1).
-    fn fresh_enough(&self, auth_time: UnixTime) -> bool {
-        !self.q.prompt().login && self.q.max_age().is_none_or(|max| auth_time.plus(max) >= self.q.now())
-    }
-
     /// Whether the posted `csrf_token` equals the `csrf` cookie (constant-time).
     fn csrf_ok(&self) -> bool {
         match (self.csrf_cookie, self.req.params.get("csrf_token")) {
@@ -337,8 +406,8 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:28rem;margi
 label{display:block;margin:.8rem 0}input{display:block;width:100%;padding:.4rem;box-sizing:border-box}\
 button{padding:.5rem 1.2rem;margin-right:.5rem}.error{color:#a00}code{background:#eee;padding:0 .2rem}";
 
-/// The login page (with the scope list when consent is needed) or the consent page.
-fn render(ctx: &Ctx<'_>, user: Option<&str>, error: Option<&str>, csrf: &str) -> String {
+/// The login page (`user` is `None`; with the scope list when `consent`) or the consent page.
+fn render(ctx: &Ctx<'_>, user: Option<&str>, consent: bool, error: Option<&str>, csrf: &str) -> String {
     let client = escape(ctx.q.client().client_name());
     let title = if user.is_none() { "Sign in" } else { "Allow access" };
     let mut html = format!(
@@ -370,7 +439,7 @@ fn render(ctx: &Ctx<'_>, user: Option<&str>, error: Option<&str>, csrf: &str) ->
              <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label>"
         );
     }
-    if ctx.consent {
+    if consent {
         let _ = writeln!(html, "<p><strong>{client}</strong> asks for access to:</p>\n<ul>");
         for scope in ctx.q.scope().iter() {
             let _ = writeln!(html, "<li><code>{}</code></li>", escape(scope));
@@ -421,7 +490,166 @@ fn unavailable() -> Response {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use oauth_core::wire::Params;
+    use oauth_core::{AuthorizeRequest, Config, SeededEntropy, Step, authorize};
+
     use super::*;
+
+    const CONFIG: &str = r#"
+[[clients]]
+client_id = "client-r"
+app_type = "web"
+client_secret = "s3cret"
+redirect_uris = ["https://app.example/cb"]
+allowed_scopes = ["read", "write", "admin"]
+
+[[clients]]
+client_id = "client-t"
+app_type = "spa"
+redirect_uris = ["https://spa.example/cb"]
+allowed_scopes = ["read"]
+consent = "trusted"
+
+[[users]]
+id = "alice"
+password = "alice-pw"
+
+[[users]]
+id = "bob"
+password = "bob-pw"
+"#;
+
+    fn config() -> ServerConfig {
+        ServerConfig::from_toml(CONFIG).unwrap()
+    }
+
+    /// The owner question of an authorization request by `client_id` with the extra query
+    /// parameters `extra` (each starting with `&`), at `now` seconds.
+    fn question(config: &ServerConfig, client_id: &str, extra: &str, now: u64) -> NeedOwner {
+        let core = Config::new_for_development("http://127.0.0.1:8080", Arc::new(SeededEntropy::new(7))).unwrap();
+        let redirect =
+            if client_id == "client-t" { "https%3A%2F%2Fspa.example%2Fcb" } else { "https%3A%2F%2Fapp.example%2Fcb" };
+        let query = format!(
+            "response_type=code&client_id={client_id}&redirect_uri={redirect}&state=s\
+             &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256{extra}"
+        );
+        let client = config.clients().iter().find(|c| c.client_id() == client_id).cloned();
+        let step =
+            authorize::start(&Arc::new(core), AuthorizeRequest::from_query(Some(&query)), UnixTime::from_secs(now));
+        let Step::NeedClient(q) = step else { panic!("expected NeedClient, got {step:?}") };
+        match q.resume(Ok(client)) {
+            Step::NeedOwner(q) => q,
+            other => panic!("expected NeedOwner, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn consent_is_remembered_per_user_client_and_scope() {
+        let config = config();
+        let login = Login::new(&config, "http://127.0.0.1:8080").unwrap();
+        let read = question(&config, "client-r", "&scope=read", 100);
+        let both = question(&config, "client-r", "&scope=write+read", 100);
+        let write = question(&config, "client-r", "&scope=write", 100);
+        assert!(login.consent_needed(&read, "alice"));
+
+        login.remember("alice", "client-r", read.scope(), UnixTime::from_secs(100));
+        assert!(!login.consent_needed(&read, "alice"));
+        assert!(login.consent_needed(&read, "bob"), "per user");
+        assert!(login.consent_needed(&both, "alice"), "a wider scope set is asked again");
+        assert!(login.consent_needed(&question(&config, "client-r", "&scope=read&prompt=consent", 100), "alice"));
+
+        // Approvals add up: read, then read+write, covers write alone.
+        login.remember("alice", "client-r", both.scope(), UnixTime::from_secs(101));
+        assert!(!login.consent_needed(&write, "alice"));
+        assert!(!login.consent_needed(&both, "alice"));
+        let consents = login.consents.lock().unwrap();
+        let entry = consents.get(&("alice".to_owned(), "client-r".to_owned())).unwrap();
+        assert_eq!(entry.scope.as_str(), "read write");
+        drop(consents);
+
+        // A trusted client needs no consent unless prompt=consent.
+        assert!(!login.consent_needed(&question(&config, "client-t", "&scope=read", 100), "bob"));
+        assert!(login.consent_needed(&question(&config, "client-t", "&scope=read&prompt=consent", 100), "bob"));
+    }
+
+    #[test]
+    fn remembered_consent_is_bounded_least_recently_used_first() {
+        let config = config();
+        let login = Login::new(&config, "http://127.0.0.1:8080").unwrap();
+        let scope = ScopeSet::parse("read").unwrap();
+        login.remember("alice", "client-r", &scope, UnixTime::from_secs(10));
+        login.remember("bob", "client-r", &scope, UnixTime::from_secs(11));
+        {
+            let mut consents = login.consents.lock().unwrap();
+            for i in 0..MAX_CONSENTS - 2 {
+                consents.insert(
+                    (format!("u{i}"), "c".to_owned()),
+                    Consent { scope: scope.clone(), used_at: UnixTime::from_secs(20) },
+                );
+            }
+            assert_eq!(consents.len(), MAX_CONSENTS);
+        }
+        // Using alice's decision makes bob's the least recently used.
+        assert!(!login.consent_needed(&question(&config, "client-r", "&scope=read", 30), "alice"));
+        login.remember("carol", "client-r", &scope, UnixTime::from_secs(31));
+        let consents = login.consents.lock().unwrap();
+        assert_eq!(consents.len(), MAX_CONSENTS);
+        assert!(consents.contains_key(&("alice".to_owned(), "client-r".to_owned())));
+        assert!(consents.contains_key(&("carol".to_owned(), "client-r".to_owned())));
+        assert!(!consents.contains_key(&("bob".to_owned(), "client-r".to_owned())), "bob was forgotten: asked again");
+    }
+
+    /// Answers a `GET` for `q` with the cookies `cookies`.
+    async fn get(login: &Login, q: &NeedOwner, cookies: &str) -> OwnerOutcome {
+        let mut request = axum::http::Request::builder().method(Method::GET).uri("/oauth/authorize");
+        if !cookies.is_empty() {
+            request = request.header(header::COOKIE, cookies);
+        }
+        let (parts, ()) = request.body(()).unwrap().into_parts();
+        let params = Params::default();
+        login.answer(OwnerRequest::new(&parts, &params), q).await
+    }
+
+    #[tokio::test]
+    async fn dev_login_approves_without_remembering() {
+        let config = config().with_dev_login("alice").unwrap();
+        let login = Login::new(&config, "http://127.0.0.1:8080").unwrap();
+        let q = question(&config, "client-r", "&scope=read&prompt=none", 200);
+        let ok = get(&login, &q, "").await;
+        assert!(matches!(ok, OwnerOutcome::Decide(OwnerDecision::Approve(_), _)), "{ok:?}");
+        assert!(login.consents.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn remembered_consent_never_skips_authentication() {
+        let config = config();
+        let login = Login::new(&config, "http://127.0.0.1:8080").unwrap();
+        let scope = ScopeSet::parse("read").unwrap();
+        login.remember("alice", "client-r", &scope, UnixTime::from_secs(100));
+
+        // No session: the login page, or login_required with prompt=none.
+        let page = get(&login, &question(&config, "client-r", "&scope=read", 200), "").await;
+        assert!(matches!(page, OwnerOutcome::Respond(ref r) if r.status() == StatusCode::OK), "{page:?}");
+        let none = get(&login, &question(&config, "client-r", "&scope=read&prompt=none", 200), "").await;
+        assert!(matches!(none, OwnerOutcome::Decide(OwnerDecision::LoginRequired, _)), "{none:?}");
+
+        // A session signed in at 150: approved without a page; not with max_age 10 or prompt=login.
+        let (id, _) = login.new_session("alice".to_owned(), UnixTime::from_secs(150)).unwrap();
+        let cookies = format!("oauth_session={id}");
+        let ok = get(&login, &question(&config, "client-r", "&scope=read&prompt=none", 200), &cookies).await;
+        let OwnerOutcome::Decide(OwnerDecision::Approve(approval), _) = ok else { panic!("{ok:?}") };
+        assert_eq!(approval.auth_time, UnixTime::from_secs(150));
+        let old =
+            get(&login, &question(&config, "client-r", "&scope=read&prompt=none&max_age=10", 200), &cookies).await;
+        assert!(matches!(old, OwnerOutcome::Decide(OwnerDecision::LoginRequired, _)), "{old:?}");
+        let relogin = get(&login, &question(&config, "client-r", "&scope=read&prompt=login", 200), &cookies).await;
+        assert!(matches!(relogin, OwnerOutcome::Respond(ref r) if r.status() == StatusCode::OK), "{relogin:?}");
+        // Not covered: consent_required with prompt=none.
+        let wider = get(&login, &question(&config, "client-r", "&scope=read+write&prompt=none", 200), &cookies).await;
+        assert!(matches!(wider, OwnerOutcome::Decide(OwnerDecision::ConsentRequired, _)), "{wider:?}");
+    }
 
     #[test]
     fn escaping() {

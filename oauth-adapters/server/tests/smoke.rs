@@ -250,19 +250,29 @@ async fn login_page_csrf_credentials_and_consent() {
 
     let signed_in = format!("csrf={csrf}; oauth_session={session}");
 
-    // Signed in, consent required: a consent-only page.
-    let (consent, _) = get_login_page(&base, &client_a(&[]), Some(&signed_in)).await;
+    // Signed in, consent remembered: straight to a code (tests/consent.rs covers the rest).
+    let remembered = http().get(format!("{base}/oauth/authorize")).query(&client_a(&[])).header("cookie", &signed_in);
+    let remembered = remembered.send().await.unwrap();
+    assert_eq!(remembered.status(), 302);
+    assert!(location(&remembered).starts_with("https://app.example/cb?code="));
+
+    // Signed in, prompt=consent: a consent-only page.
+    let (consent, _) = get_login_page(&base, &client_a(&[("prompt", "consent")]), Some(&signed_in)).await;
     assert_eq!(consent.status(), 200);
     let consent_html = consent.text().await.unwrap();
     assert!(consent_html.contains("Signed in as") && !consent_html.contains("name=\"password\""));
     // Approving it needs no password.
-    let approve = with(client_a(&[]), &[("csrf_token", &csrf), ("decision", "approve")]);
+    let approve = with(client_a(&[("prompt", "consent")]), &[("csrf_token", &csrf), ("decision", "approve")]);
     let approved = post_form(&base, &approve, &signed_in, None).await;
     assert_eq!(approved.status(), 303);
     assert!(location(&approved).contains("code="));
 
-    // prompt=none with a session but consent needed: consent_required, no page.
-    let none = http().get(format!("{base}/oauth/authorize")).query(&client_a(&[("prompt", "none")]));
+    // prompt=none with a session but consent needed (a scope not approved yet): consent_required.
+    let wider: Vec<(String, String)> = client_a(&[("prompt", "none")])
+        .into_iter()
+        .map(|(k, v)| if k == "scope" { (k, "read write".to_owned()) } else { (k, v) })
+        .collect();
+    let none = http().get(format!("{base}/oauth/authorize")).query(&wider);
     let none = none.header("cookie", &signed_in).send().await.unwrap();
     assert_eq!(none.status(), 302);
     assert!(location(&none).contains("error=consent_required"));
