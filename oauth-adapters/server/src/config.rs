@@ -12,7 +12,8 @@ use std::sync::Arc;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, SaltString};
 use oauth_core::{
-    AppType, Client, ClientRegistration, Config, ConsentMethod, FailingEntropy, GrantType, Lifetimes, TokenDigest,
+    AppType, Client, ClientRegistration, Config, ConsentMethod, FailingEntropy, GrantType, Lifetimes, ScopeSet, Secret,
+    TokenDigest, secret_hint,
 };
 use rand::TryRngCore as _;
 use serde::Deserialize;
@@ -23,6 +24,10 @@ pub const DEMO_TOML: &str = include_str!("../demo.toml");
 
 /// Default listen address: `127.0.0.1:8080`.
 pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
+
+/// The scope an access token must carry to use the admin API (`/api/v1/oauth-clients`) when
+/// the file sets no `admin_scope`: `admin_classic`, the platform's full-admin scope.
+pub const DEFAULT_ADMIN_SCOPE: &str = "admin_classic";
 
 /// Longest user `id` or `subject` accepted, in bytes: 256.
 pub const MAX_USER_ID_BYTES: usize = 256;
@@ -71,7 +76,11 @@ pub struct ServerConfig {
     listen: SocketAddr,
     dev_login: Option<String>,
     lifetimes: Lifetimes,
+    admin_scope: String,
     clients: Vec<Arc<Client>>,
+    /// For each entry of `clients` (same index): the hint of its plaintext `client_secret`, or
+    /// `None` (no secret, or `client_secret_sha256`).
+    secret_hints: Vec<Option<String>>,
     pub(crate) users: Vec<User>,
 }
 
@@ -82,6 +91,7 @@ impl fmt::Debug for ServerConfig {
             .field("listen", &self.listen)
             .field("dev_login", &self.dev_login)
             .field("lifetimes", &self.lifetimes)
+            .field("admin_scope", &self.admin_scope)
             .field("clients", &self.clients.iter().map(|c| c.client_id()).collect::<Vec<_>>())
             .field("users", &self.users.iter().map(|u| u.id.as_str()).collect::<Vec<_>>())
             .finish()
@@ -94,6 +104,7 @@ struct RawFile {
     issuer: Option<String>,
     listen: Option<String>,
     dev_login: Option<String>,
+    admin_scope: Option<String>,
     lifetimes: Option<toml::Value>,
     #[serde(default)]
     clients: Vec<toml::Value>,
@@ -211,15 +222,28 @@ impl ServerConfig {
             }
         };
 
+        let admin_scope = match raw.admin_scope {
+            None => DEFAULT_ADMIN_SCOPE.to_owned(),
+            Some(s) if !s.contains(' ') && ScopeSet::parse(&s).is_ok() => s,
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "admin_scope",
+                    "must be one scope token of the characters %x21 / %x23-5B / %x5D-7E",
+                ));
+            }
+        };
+
         let mut clients = Vec::with_capacity(raw.clients.len());
+        let mut secret_hints = Vec::with_capacity(raw.clients.len());
         let mut client_ids = HashSet::new();
         for (i, value) in raw.clients.into_iter().enumerate() {
             let prefix = format!("clients[{i}]");
-            let client = client(typed(value, &prefix)?, &prefix)?;
+            let (client, hint) = client(typed(value, &prefix)?, &prefix)?;
             if !client_ids.insert(client.client_id().to_owned()) {
                 return Err(ConfigError::new(format!("{prefix}.client_id"), "duplicate client_id"));
             }
             clients.push(Arc::new(client));
+            secret_hints.push(hint);
         }
 
         let mut users = Vec::with_capacity(raw.users.len());
@@ -233,7 +257,8 @@ impl ServerConfig {
             users.push(user);
         }
 
-        let config = Self { issuer: raw.issuer, listen, dev_login: None, lifetimes, clients, users };
+        let config =
+            Self { issuer: raw.issuer, listen, dev_login: None, lifetimes, admin_scope, clients, secret_hints, users };
         match raw.dev_login {
             None => Ok(config),
             Some(id) => config.with_dev_login(&id),
@@ -241,7 +266,8 @@ impl ServerConfig {
     }
 
     /// The embedded demo configuration ([`DEMO_TOML`]): clients `demo-web`, `demo-service`,
-    /// `demo-spa`, `demo-native` and users `user-1` (enabled) and `user-2` (disabled), on
+    /// `demo-spa`, `demo-native`, `demo-admin` (client credentials with `admin_classic`, for
+    /// the admin API), `demo-impersonation` and users `user-1` (enabled) and `user-2` (disabled), on
     /// `127.0.0.1:8080`.
     #[must_use]
     pub fn demo() -> Self {
@@ -290,10 +316,24 @@ impl ServerConfig {
         self.lifetimes
     }
 
+    /// The scope an access token must carry to use the admin API (`/api/v1/oauth-clients`):
+    /// the file's `admin_scope`, default [`DEFAULT_ADMIN_SCOPE`]. One scope token (RFC 6749 §3.3).
+    #[must_use]
+    pub fn admin_scope(&self) -> &str {
+        &self.admin_scope
+    }
+
     /// The registered clients, in file order.
     #[must_use]
     pub fn clients(&self) -> &[Arc<Client>] {
         &self.clients
+    }
+
+    /// The registered clients in file order, each with the hint of its plaintext
+    /// `client_secret` (`None` for a public client or one configured with
+    /// `client_secret_sha256`).
+    pub(crate) fn clients_with_hints(&self) -> impl Iterator<Item = (&Arc<Client>, Option<&str>)> {
+        self.clients.iter().zip(self.secret_hints.iter().map(Option::as_deref))
     }
 
     /// The ids of the configured users that may sign in, in file order.
@@ -334,7 +374,8 @@ fn validate_lifetimes(lifetimes: Lifetimes) -> Result<(), ConfigError> {
     }
 }
 
-fn client(raw: RawClient, prefix: &str) -> Result<Client, ConfigError> {
+/// The validated client, and the hint of its plaintext `client_secret` if it has one.
+fn client(raw: RawClient, prefix: &str) -> Result<(Client, Option<String>), ConfigError> {
     let field = |name: &str| format!("{prefix}.{name}");
     let app_type = match raw.app_type.as_deref() {
         None => None,
@@ -348,6 +389,7 @@ fn client(raw: RawClient, prefix: &str) -> Result<Client, ConfigError> {
         Some("trusted") => ConsentMethod::Trusted,
         Some(_) => return Err(ConfigError::new(field("consent"), "must be trusted or required")),
     };
+    let mut hint = None;
     let secret_digests = match (raw.client_secret, raw.client_secret_sha256) {
         (Some(_), Some(_)) => {
             return Err(ConfigError::new(
@@ -356,7 +398,11 @@ fn client(raw: RawClient, prefix: &str) -> Result<Client, ConfigError> {
             ));
         }
         (Some(s), None) if s.is_empty() => return Err(ConfigError::new(field("client_secret"), "must not be empty")),
-        (Some(s), None) => vec![TokenDigest::of(&s)],
+        (Some(s), None) => {
+            let secret = Secret::new(s);
+            hint = Some(secret_hint(&secret));
+            vec![secret.digest()]
+        }
         (None, Some(hex)) => match TokenDigest::from_hex(&hex) {
             Some(d) => vec![d],
             None => return Err(ConfigError::new(field("client_secret_sha256"), "must be 64 hexadecimal characters")),
@@ -369,7 +415,8 @@ fn client(raw: RawClient, prefix: &str) -> Result<Client, ConfigError> {
             Some(names.iter().map(|n| GrantType::parse(n)).collect::<Option<Vec<_>>>().ok_or_else(|| {
                 ConfigError::new(
                     field("allowed_grant_types"),
-                    "unknown grant type (use authorization_code, refresh_token or client_credentials)",
+                    "unknown grant type (use authorization_code, refresh_token, client_credentials or \
+                     urn:qlik:oauth:user-impersonation)",
                 )
             })?)
         }
@@ -386,7 +433,8 @@ fn client(raw: RawClient, prefix: &str) -> Result<Client, ConfigError> {
         consent,
         require_pkce: raw.require_pkce,
     };
-    Client::register(registration).map_err(|e| ConfigError::new(field(e.field), e.reason))
+    let client = Client::register(registration).map_err(|e| ConfigError::new(field(e.field), e.reason))?;
+    Ok((client, hint))
 }
 
 fn user(raw: RawUser, prefix: &str) -> Result<User, ConfigError> {
@@ -493,10 +541,10 @@ disabled = true
         assert_eq!(c.lifetimes().refresh_token, Lifetimes::default().refresh_token);
         assert_eq!(c.clients().len(), 3);
         let a = &c.clients()[0];
-        assert!(a.verify_secret(&oauth_core::Secret::new("s3cret".into())));
+        assert!(a.verify_secret(&Secret::new("s3cret".into())));
         assert_eq!(a.client_name(), "Client A");
         let svc = &c.clients()[1];
-        assert!(svc.verify_secret(&oauth_core::Secret::new("abc".into())));
+        assert!(svc.verify_secret(&Secret::new("abc".into())));
         assert!(svc.allows_grant(GrantType::ClientCredentials));
         assert_eq!(c.clients()[2].consent(), ConsentMethod::Trusted);
         assert_eq!(c.enabled_users(), vec!["user-1"]);
@@ -521,8 +569,43 @@ disabled = true
         assert_eq!(c.listen(), DEFAULT_LISTEN);
         assert!(c.dev_login().is_none());
         let ids: Vec<_> = c.clients().iter().map(|c| c.client_id()).collect();
-        assert_eq!(ids, ["demo-web", "demo-service", "demo-spa", "demo-native"]);
+        assert_eq!(ids, ["demo-web", "demo-service", "demo-spa", "demo-native", "demo-admin", "demo-impersonation"]);
         assert_eq!(c.enabled_users(), vec!["user-1"]);
+        assert_eq!(c.admin_scope(), DEFAULT_ADMIN_SCOPE);
+        let admin = &c.clients()[4];
+        assert!(admin.allows_grant(GrantType::ClientCredentials));
+        assert_eq!(admin.allowed_scopes().as_str(), "admin_classic");
+        assert!(admin.verify_secret(&Secret::new("demo-admin-secret".into())));
+        let imp = &c.clients()[5];
+        assert_eq!(imp.allowed_grant_types(), [GrantType::UserImpersonation]);
+        assert!(imp.allows_origin("https://custom-app.example"));
+        assert!(imp.verify_secret(&Secret::new("demo-impersonation-secret".into())));
+    }
+
+    #[test]
+    fn admin_scope_defaults_and_is_one_scope_token() {
+        assert_eq!(ServerConfig::from_toml("").unwrap().admin_scope(), "admin_classic");
+        let c = ServerConfig::from_toml("admin_scope = \"clients:admin\"").unwrap();
+        assert_eq!(c.admin_scope(), "clients:admin");
+        assert!(format!("{c:?}").contains("clients:admin"));
+        for bad in ["\"\"", "\"a b\"", "\"a\\\\b\"", "\"caf\u{e9}\"", "1"] {
+            assert!(err(&format!("admin_scope = {bad}")).starts_with("admin_scope: "), "{bad}");
+        }
+    }
+
+    #[test]
+    fn plaintext_secrets_keep_a_hint_and_digests_none() {
+        let c = ServerConfig::from_toml(GOOD).unwrap();
+        let hints: Vec<_> =
+            c.clients_with_hints().map(|(c, h)| (c.client_id().to_owned(), h.map(str::to_owned))).collect();
+        // "s3cret" is 6 characters: the hint is at most a third of it.
+        assert_eq!(
+            hints,
+            [("client-a".to_owned(), Some("et".to_owned())), ("svc".to_owned(), None), ("spa".to_owned(), None)]
+        );
+        let demo = ServerConfig::demo();
+        let admin = demo.clients_with_hints().find(|(c, _)| c.client_id() == "demo-admin").unwrap();
+        assert_eq!(admin.1, Some("ecret"));
     }
 
     #[test]

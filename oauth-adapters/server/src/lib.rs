@@ -11,7 +11,27 @@
 //! ## Endpoints
 //! - `GET`/`POST /oauth/authorize`: authorization code with PKCE (RFC 6749 §4.1, RFC 7636),
 //!   with the login and consent pages described below.
-//! - `POST /oauth/token`: `authorization_code`, `client_credentials`, `refresh_token`.
+//! - `POST /oauth/token`: `authorization_code`, `client_credentials`, `refresh_token`,
+//!   `urn:qlik:oauth:user-impersonation` (the configured users are the user directory).
+//! - The admin API, modelled on the platform's `oauth-clients` API. Every route needs
+//!   `Authorization: Bearer <access token>` from this server whose scope holds `admin_scope`
+//!   and whose client still exists (RFC 6750; refusals carry `WWW-Authenticate: Bearer
+//!   realm="oauth-clients"`). JSON bodies of at most 64 KiB, camelCase members, errors as
+//!   `{"error": …, "error_description": "<field>: <reason>"}`, `Cache-Control: no-store`:
+//!   - `POST /api/v1/oauth-clients`: create a client (`appType`, `clientName`, `description`,
+//!     `redirectUris`, `allowedScopes`, `allowedGrantTypes`, `allowedOrigins`,
+//!     `connectionConfig.consentMethod`); 201 with the generated `clientId` and, for a web
+//!     client, the `clientSecret`, shown only in this answer;
+//!   - `GET /api/v1/oauth-clients` (`{"data": [...]}`), `GET /api/v1/oauth-clients/{id}`;
+//!   - `PATCH /api/v1/oauth-clients/{id}`: JSON Patch (`replace`, `add /<array>/-`,
+//!     `remove /<array>/<index>`); `appType` cannot change;
+//!   - `PATCH /api/v1/oauth-clients/{id}/connection-configs/me`: `/consentMethod`;
+//!   - `DELETE /api/v1/oauth-clients/{id}`: unregisters the client and revokes its grants;
+//!   - `POST /api/v1/oauth-clients/{id}/client-secrets`: one more secret (rotation; at most 5),
+//!     `DELETE /api/v1/oauth-clients/{id}/client-secrets/{hint}`: remove one.
+//!
+//!   Configured clients are listed and managed like created ones (`createdByType` `config`,
+//!   `api`); changes last until the process ends.
 //!
 //! ## Configuration file
 //!
@@ -23,6 +43,8 @@
 //! dev_login = "user-1"               # optional, INSECURE (logged as a warning): signs this user in
 //!                                    # and approves exactly the requested scope on every
 //!                                    # authorization request, with no page (also prompt=none)
+//! admin_scope = "admin_classic"      # optional, this is the default: the one scope token an
+//!                                    # access token needs for the admin API
 //!
 //! [lifetimes]                        # optional; seconds
 //! access_token = 3600                # at least 1
@@ -37,8 +59,10 @@
 //! # client_secret_sha256 = "<64 hex characters>"
 //! redirect_uris = ["https://app.example/cb"]
 //! allowed_scopes = ["read", "write"] # offline_access enables refresh tokens
-//! allowed_grant_types = ["authorization_code", "refresh_token"]  # optional; this is the default
-//! allowed_origins = []               # optional; spa clients
+//! allowed_grant_types = ["authorization_code", "refresh_token"]  # optional; this is the default;
+//!                                    # web clients may add client_credentials and
+//!                                    # urn:qlik:oauth:user-impersonation
+//! allowed_origins = []               # optional; spa clients, web clients with impersonation
 //! consent = "required"               # trusted | required (default)
 //! require_pkce = true                # optional, default true; only web clients may set false
 //!
@@ -80,6 +104,7 @@
 //! `tracing` with `RUST_LOG` (default `info`): one line per request with method, path (never the
 //! query), status and duration. Secrets, codes, tokens and passwords are never logged.
 
+mod admin;
 pub mod config;
 mod login;
 
@@ -95,7 +120,7 @@ use axum::response::Response;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use oauth_core::{Client, Config, Entropy, User};
+use oauth_core::{Config, Entropy, User};
 use oauth_memory::{MemoryStore, OsEntropy};
 use tokio::sync::Semaphore;
 use tower_http::timeout::TimeoutLayer;
@@ -124,9 +149,8 @@ fn app(config: &ServerConfig, local: SocketAddr) -> std::io::Result<Router> {
         );
     }
     let store = Arc::new(MemoryStore::new());
-    for client in config.clients() {
-        store.insert_client(Client::clone(client));
-    }
+    // The configured clients, registered in the store and in the admin API's registry.
+    let registry = admin::Registry::new(config, Arc::clone(&store), oauth_axum::now()).map_err(invalid)?;
     // The user directory of the impersonation grant: the configured users.
     for user in &config.users {
         let entry =
@@ -140,7 +164,9 @@ fn app(config: &ServerConfig, local: SocketAddr) -> std::io::Result<Router> {
     }
     let login = login::Login::new(config, &issuer).map_err(std::io::Error::other)?;
     tracing::info!(%issuer, clients = config.clients().len(), users = config.enabled_users().len(), "oauth-server ready");
-    Ok(oauth_axum::router(Arc::new(core), store, Arc::new(login)).layer(middleware::from_fn(log_request)))
+    Ok(oauth_axum::router(Arc::new(core), store, Arc::new(login))
+        .merge(admin::router(Arc::new(registry)))
+        .layer(middleware::from_fn(log_request)))
 }
 
 /// Logs one line per request: method, path (never the query, which holds codes and state),

@@ -148,15 +148,15 @@ fn print_banner(config: &ServerConfig, base: &str, issuer: &str, demo: bool) {
             AppType::Native => "native",
             _ => "other",
         };
-        println!("  {:<14} {app_type:<6}  grants: {}  scopes: {}", c.client_id(), grants.join(" "), c.allowed_scopes());
+        println!("  {:<18} {app_type:<6}  grants: {}  scopes: {}", c.client_id(), grants.join(" "), c.allowed_scopes());
         if c.is_confidential() {
             match demo.then(|| demo_value("clients", "client_id", c.client_id(), "client_secret")).flatten() {
-                Some(secret) => println!("  {:<14} secret: {secret}", ""),
-                None => println!("  {:<14} secret: (configured)", ""),
+                Some(secret) => println!("  {:<18} secret: {secret}", ""),
+                None => println!("  {:<18} secret: (configured)", ""),
             }
         }
         for uri in c.redirect_uris() {
-            println!("  {:<14} redirect_uri: {uri}", "");
+            println!("  {:<18} redirect_uri: {uri}", "");
         }
     }
     println!();
@@ -180,6 +180,12 @@ fn print_banner(config: &ServerConfig, base: &str, issuer: &str, demo: bool) {
     println!(
         "  curl -s -u demo-service:demo-service-secret -d grant_type=client_credentials -d scope=read {base}/oauth/token"
     );
+    println!();
+    println!("Admin API (/api/v1/oauth-clients) with a token of demo-admin:");
+    println!(
+        "  TOKEN=$(curl -s -u demo-admin:demo-admin-secret -d grant_type=client_credentials -d scope=admin_classic {base}/oauth/token | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')"
+    );
+    println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/oauth-clients");
     println!();
     let authorize = format!(
         "{base}/oauth/authorize?response_type=code&client_id=demo-web&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=read%20offline_access&state=xyz&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
