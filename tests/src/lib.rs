@@ -9,6 +9,12 @@
 //!   offers request helpers for `/oauth/authorize` and `/oauth/token`;
 //! - [`Reply`] is a fully read HTTP response with assertion helpers;
 //! - [`FIXTURE`] is the field-case client and user registry (`shared/cases/field-cases.md`);
+//! - [`REQUIREMENT_FIXTURE`] is the requirement lines' registry (`web1`, `m2m1`, `imp1`,
+//!   `spa1`, `nat1`, users `u1` and `u2`; `shared/spec/requirements.md` Part 2), with
+//!   [`REQUIREMENT_FIXTURE_PAGES`] and [`requirement_fixture_with`] as variants;
+//! - [`TestServer::admin`] and [`TestServer::admin_token`] drive the admin API
+//!   (`/api/v1/oauth-clients`), [`TestServer::preflight`] sends CORS preflights, and
+//!   [`Browser`] keeps cookies and submits the login and consent pages' forms;
 //! - the PKCE pairs ([`V1`]/[`C1`], [`V2`]/[`C2`], [`V42`]/[`C42`], [`V_RFC7636`]/[`C_RFC7636`])
 //!   and the `Authorization: Basic` header values of the registry are constants.
 //!
@@ -223,6 +229,152 @@ pub const FIXTURE: &str = concat!(
 #[must_use]
 pub fn fixture_with(extra: &str) -> String {
     format!("dev_login = \"user-1\"\n{}\n{extra}\n{}", fixture_clients!(), fixture_users!())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The requirement-line fixture (`shared/spec/requirements.md` Part 2, "Fixtures used below").
+// ---------------------------------------------------------------------------------------------
+
+/// `web1`'s secret.
+pub const WEB1_SECRET: &str = "s3cr3t";
+/// `web1`'s only redirect URI.
+pub const CB_WEB1: &str = "https://app.example.com/cb";
+/// `m2m1`'s secret.
+pub const M2M1_SECRET: &str = "s3cr3t-m2m1";
+/// `imp1`'s secret.
+pub const IMP1_SECRET: &str = "s3cr3t-imp1";
+/// `imp1`'s only allowed origin.
+pub const ORIGIN_IMP1: &str = "https://custom-app.com";
+/// `imp2`'s secret.
+pub const IMP2_SECRET: &str = "s3cr3t-imp2";
+/// `spa1`'s only redirect URI.
+pub const CB_SPA1: &str = "https://spa.example.com/cb";
+/// `spa1`'s only allowed origin.
+pub const ORIGIN_SPA1: &str = "https://spa.example.com";
+/// `nat1`'s loopback redirect URI.
+pub const CB_NAT1: &str = "http://127.0.0.1/cb";
+/// `nat1`'s private-use-scheme redirect URI (D14).
+pub const CB_NAT1_APP: &str = "com.example.app:/oauth2redirect";
+/// `u1`'s user id (the impersonation grant's `userId`, and its login name).
+pub const U1_ID: &str = "6422bad8022070c06d2417bc";
+/// `u1`'s subject (the impersonation grant's `subject`, and its tokens' subject).
+pub const U1_SUBJECT: &str = "auth0|u1";
+/// `u1`'s password.
+pub const U1_PASSWORD: &str = "pw-u1-correct-horse";
+/// The disabled user's id.
+pub const U2_ID: &str = "u2";
+/// The disabled user's subject.
+pub const U2_SUBJECT: &str = "auth0|u2";
+/// The disabled user's password (valid, but the user is disabled).
+pub const U2_PASSWORD: &str = "pw-u2";
+/// The grant type of Qlik's M2M impersonation grant (requirements.md Part 1.6).
+pub const IMPERSONATION: &str = "urn:qlik:oauth:user-impersonation";
+/// The admin API's default required scope (`admin_scope` in the server configuration).
+pub const ADMIN_SCOPE: &str = "admin_classic";
+/// The admin API's collection path (`/notes/admin-api.md`).
+pub const ADMIN_API: &str = "/api/v1/oauth-clients";
+
+/// The requirement fixture's `[[clients]]` and `[[users]]` tables.
+macro_rules! requirement_registry {
+    () => {
+        r#"
+[[clients]]
+client_id = "web1"
+client_name = "Web One"
+app_type = "web"
+client_secret = "s3cr3t"
+redirect_uris = ["https://app.example.com/cb"]
+allowed_scopes = ["user_default", "offline_access"]
+consent = "required"
+
+[[clients]]
+client_id = "m2m1"
+client_name = "M2M One"
+app_type = "web"
+client_secret = "s3cr3t-m2m1"
+allowed_scopes = ["admin_classic", "user_default"]
+allowed_grant_types = ["client_credentials"]
+consent = "trusted"
+
+[[clients]]
+client_id = "imp1"
+client_name = "Impersonation One"
+app_type = "web"
+client_secret = "s3cr3t-imp1"
+allowed_scopes = ["user_default"]
+allowed_grant_types = ["urn:qlik:oauth:user-impersonation"]
+allowed_origins = ["https://custom-app.com"]
+consent = "trusted"
+
+[[clients]]
+client_id = "imp2"
+client_name = "Impersonation Two"
+app_type = "web"
+client_secret = "s3cr3t-imp2"
+allowed_scopes = ["user_default", "read", "offline_access"]
+allowed_grant_types = ["urn:qlik:oauth:user-impersonation"]
+consent = "trusted"
+
+[[clients]]
+client_id = "spa1"
+client_name = "SPA One"
+app_type = "spa"
+redirect_uris = ["https://spa.example.com/cb"]
+allowed_scopes = ["user_default", "offline_access"]
+allowed_origins = ["https://spa.example.com"]
+consent = "trusted"
+
+[[clients]]
+client_id = "nat1"
+client_name = "Native One"
+app_type = "native"
+redirect_uris = ["http://127.0.0.1/cb", "com.example.app:/oauth2redirect"]
+allowed_scopes = ["user_default"]
+consent = "trusted"
+
+[[users]]
+id = "6422bad8022070c06d2417bc"
+subject = "auth0|u1"
+password = "pw-u1-correct-horse"
+
+[[users]]
+id = "u2"
+subject = "auth0|u2"
+password = "pw-u2"
+disabled = true
+"#
+    };
+}
+
+/// The requirement-line fixture (requirements.md Part 2, "Fixtures used below"), without the
+/// `issuer` line that [`TestServer::start`] prepends, with `dev_login` signing `u1` in.
+///
+/// - `web1`: web, secret [`WEB1_SECRET`], redirect [`CB_WEB1`], scopes `user_default
+///   offline_access`, `consent = "required"`;
+/// - `m2m1`: web, secret [`M2M1_SECRET`], `client_credentials` only, scopes `admin_classic
+///   user_default` (the admin API's client);
+/// - `imp1`: web, secret [`IMP1_SECRET`], the impersonation grant only, scope `user_default`,
+///   origin [`ORIGIN_IMP1`];
+/// - `imp2` (not in the table: IMP-07 needs a client with more than one scope): web, secret
+///   [`IMP2_SECRET`], the impersonation grant only, scopes `user_default read offline_access`,
+///   no origin;
+/// - `spa1`: spa, redirect [`CB_SPA1`], origin [`ORIGIN_SPA1`], scopes `user_default
+///   offline_access`, trusted;
+/// - `nat1`: native, redirects [`CB_NAT1`] and [`CB_NAT1_APP`], scope `user_default`, trusted;
+/// - users `u1` ([`U1_ID`], subject [`U1_SUBJECT`], password [`U1_PASSWORD`]) and `u2`
+///   ([`U2_ID`], subject [`U2_SUBJECT`], disabled).
+pub const REQUIREMENT_FIXTURE: &str = concat!("dev_login = \"6422bad8022070c06d2417bc\"\n", requirement_registry!());
+
+/// The requirement fixture without `dev_login`: the login and consent pages are shown.
+pub const REQUIREMENT_FIXTURE_PAGES: &str = requirement_registry!();
+
+/// The requirement fixture (with `dev_login` when `dev_login` is true) with `top` (top-level
+/// keys such as `admin_scope = "…"`) before any table and `extra` (more tables) after the
+/// registry, so the result is one valid TOML document.
+#[must_use]
+pub fn requirement_fixture_with(dev_login: bool, top: &str, extra: &str) -> String {
+    let login = if dev_login { format!("dev_login = \"{U1_ID}\"\n") } else { String::new() };
+    format!("{login}{top}\n{}\n{extra}\n", requirement_registry!())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -711,7 +863,23 @@ impl TestServer {
     /// When any of these does not hold.
     #[must_use]
     pub fn assert_code_redirect(&self, reply: &Reply, redirect_uri: &str, state: Option<&str>) -> String {
-        let params = self.assert_redirect_to(reply, redirect_uri, state);
+        self.assert_code_redirect_status(reply, 302, redirect_uri, state)
+    }
+
+    /// [`TestServer::assert_code_redirect`] with another redirect status: `303 See Other` is
+    /// what a posted login or consent form gets (RFC 9700 §4.12, AUTHZ-16).
+    ///
+    /// # Panics
+    /// When any of the checks does not hold.
+    #[must_use]
+    pub fn assert_code_redirect_status(
+        &self,
+        reply: &Reply,
+        status: u16,
+        redirect_uri: &str,
+        state: Option<&str>,
+    ) -> String {
+        let params = self.assert_redirect_to(reply, status, redirect_uri, state);
         let d = reply.describe();
         assert!(!params.iter().any(|(n, _)| n == "error"), "success redirect must not carry error: {d}");
         let codes: Vec<&String> = params.iter().filter(|(n, _)| n == "code").map(|(_, v)| v).collect();
@@ -726,7 +894,23 @@ impl TestServer {
     /// # Panics
     /// When any of these does not hold.
     pub fn assert_error_redirect(&self, reply: &Reply, redirect_uri: &str, error: &str, state: Option<&str>) {
-        let params = self.assert_redirect_to(reply, redirect_uri, state);
+        self.assert_error_redirect_status(reply, 302, redirect_uri, error, state);
+    }
+
+    /// [`TestServer::assert_error_redirect`] with another redirect status (303 after a posted
+    /// form, AUTHZ-16).
+    ///
+    /// # Panics
+    /// When any of the checks does not hold.
+    pub fn assert_error_redirect_status(
+        &self,
+        reply: &Reply,
+        status: u16,
+        redirect_uri: &str,
+        error: &str,
+        state: Option<&str>,
+    ) {
+        let params = self.assert_redirect_to(reply, status, redirect_uri, state);
         let d = reply.describe();
         let errors: Vec<&String> = params.iter().filter(|(n, _)| n == "error").map(|(_, v)| v).collect();
         assert_eq!(errors, vec![error], "expected error={error}: {d}");
@@ -738,10 +922,16 @@ impl TestServer {
 
     /// The checks shared by success and error redirects; returns the parameters added to
     /// `redirect_uri`'s own query.
-    fn assert_redirect_to(&self, reply: &Reply, redirect_uri: &str, state: Option<&str>) -> Vec<(String, String)> {
+    fn assert_redirect_to(
+        &self,
+        reply: &Reply,
+        status: u16,
+        redirect_uri: &str,
+        state: Option<&str>,
+    ) -> Vec<(String, String)> {
         let d = reply.describe();
-        assert_eq!(reply.status, 302, "expected a 302 redirect: {d}");
-        let location = reply.location().unwrap_or_else(|| panic!("302 without Location: {d}"));
+        assert_eq!(reply.status, status, "expected a {status} redirect: {d}");
+        let location = reply.location().unwrap_or_else(|| panic!("{status} without Location: {d}"));
         let registered = url_params(redirect_uri);
         assert!(location.starts_with(redirect_uri), "Location must start with the redirect URI {redirect_uri}: {d}");
         let next = location.as_bytes().get(redirect_uri.len()).copied();
@@ -863,6 +1053,295 @@ impl TestServer {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Headers, CORS, client credentials and the admin API (issue 3).
+// ---------------------------------------------------------------------------------------------
+
+impl TestServer {
+    /// Sends `request` (built from [`TestServer::http`]) and reads the reply; `what` names the
+    /// request in the panic message of a transport failure.
+    ///
+    /// # Panics
+    /// When the request fails at the transport level.
+    pub async fn send(&self, request: reqwest::RequestBuilder, what: &str) -> Reply {
+        match request.send().await {
+            Ok(r) => Reply::read(r).await,
+            Err(e) => panic!("{what} failed: {}", e.without_url()),
+        }
+    }
+
+    /// `POST /oauth/token` with an `application/x-www-form-urlencoded` body sent as given and
+    /// the extra header fields `headers` (for example `("origin", …)` or `("authorization",
+    /// …)`).
+    pub async fn token_form_with(&self, body: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self
+            .http
+            .post(self.url("/oauth/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned());
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        self.send(req, "POST /oauth/token").await
+    }
+
+    /// `POST /oauth/token` with a JSON body (`application/json`) and the extra header fields
+    /// `headers`.
+    pub async fn token_json_with(&self, body: &Value, headers: &[(&str, &str)]) -> Reply {
+        let mut req =
+            self.http.post(self.url("/oauth/token")).header("content-type", "application/json").body(body.to_string());
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        self.send(req, "POST /oauth/token").await
+    }
+
+    /// A CORS preflight (Fetch standard §3.2.2): `OPTIONS <path>` with `Origin: origin`,
+    /// `Access-Control-Request-Method: method` and, when set, `Access-Control-Request-Headers`.
+    pub async fn preflight(&self, path: &str, origin: &str, method: &str, request_headers: Option<&str>) -> Reply {
+        let mut req = self
+            .http
+            .request(reqwest::Method::OPTIONS, self.url(path))
+            .header("origin", origin)
+            .header("access-control-request-method", method);
+        if let Some(h) = request_headers {
+            req = req.header("access-control-request-headers", h);
+        }
+        self.send(req, "OPTIONS preflight").await
+    }
+
+    /// `grant_type=client_credentials` for `client_id` with `Authorization: Basic` and, when
+    /// set, `scope`; asserts success and returns the tokens.
+    ///
+    /// # Panics
+    /// When no token is issued.
+    pub async fn client_credentials(&self, client_id: &str, secret: &str, scope: Option<&str>) -> Tokens {
+        let mut params = vec![("grant_type", "client_credentials")];
+        if let Some(s) = scope {
+            params.push(("scope", s));
+        }
+        let header = basic(client_id, secret);
+        self.token(Auth::Header(&header), &params).await.assert_tokens()
+    }
+
+    /// An access token for the admin API: `m2m1` through client credentials with scope
+    /// [`ADMIN_SCOPE`] (requires [`REQUIREMENT_FIXTURE`] or a variant).
+    ///
+    /// # Panics
+    /// When no token is issued.
+    pub async fn admin_token(&self) -> String {
+        self.client_credentials("m2m1", M2M1_SECRET, Some(ADMIN_SCOPE)).await.access_token
+    }
+
+    /// A request to the admin API: `method` on `path` (for example [`ADMIN_API`] or
+    /// `/api/v1/oauth-clients/<id>`), with `Authorization: Bearer <bearer>` when set and, when
+    /// `body` is set, that JSON body with `Content-Type: application/json`.
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        // Never the query: it may carry a token (RS-06 tests).
+        let what = format!("{method} {}", path.split('?').next().unwrap_or(""));
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(b) = bearer {
+            req = req.header("authorization", format!("Bearer {b}"));
+        }
+        if let Some(j) = body {
+            req = req.header("content-type", "application/json").body(j.to_string());
+        }
+        self.send(req, &what).await
+    }
+}
+
+impl Reply {
+    /// Every value of header `name` that is visible ASCII, in order.
+    #[must_use]
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect()
+    }
+
+    /// Whether the comma-separated lists of every `name` header contain `token`, compared
+    /// case-insensitively (for `Vary`, `Access-Control-Allow-Methods`, …).
+    #[must_use]
+    pub fn header_list_has(&self, name: &str, token: &str) -> bool {
+        self.header_all(name).iter().flat_map(|v| v.split(',')).any(|t| t.trim().eq_ignore_ascii_case(token))
+    }
+
+    /// Asserts an admin API error (admin-api.md "Errors"): exactly `status`, a JSON body with
+    /// `error` equal to `error`, `Cache-Control: no-store`, and, when `field` is set, an
+    /// `error_description` that names it first (`field: …`, `field[0]: …` or `field.x: …`).
+    ///
+    /// # Panics
+    /// When any of these does not hold.
+    pub fn assert_admin_error(&self, status: u16, error: &str, field: Option<&str>) {
+        let d = self.describe();
+        assert_eq!(self.status, status, "expected {status} {error}; got {d}");
+        let ct = self.header("content-type").unwrap_or("");
+        assert!(ct.to_ascii_lowercase().starts_with("application/json"), "error must be JSON; got {ct:?}: {d}");
+        assert_eq!(self.header("cache-control"), Some("no-store"), "admin answers need no-store: {d}");
+        let json = self.json();
+        assert_eq!(json["error"].as_str(), Some(error), "expected error {error}: {d}");
+        if let Some(f) = field {
+            let desc = json["error_description"].as_str().unwrap_or("");
+            let rest = desc.strip_prefix(f).unwrap_or_else(|| panic!("error_description must start with {f}: {d}"));
+            assert!(
+                rest.starts_with(':') || rest.starts_with('[') || rest.starts_with('.'),
+                "error_description must name {f} as a field: {d}"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A browser for the login and consent pages.
+// ---------------------------------------------------------------------------------------------
+
+/// A minimal browser for the server's login and consent pages: keeps the cookies the server
+/// sets (`csrf`, `oauth_session`), sends them back, and submits a page's form with its hidden
+/// fields plus the fields a user fills in, from the issuer's origin, as a browser would.
+pub struct Browser<'s> {
+    server: &'s TestServer,
+    cookies: Vec<(String, String)>,
+}
+
+impl<'s> Browser<'s> {
+    /// A browser without cookies.
+    #[must_use]
+    pub const fn new(server: &'s TestServer) -> Self {
+        Self { server, cookies: Vec::new() }
+    }
+
+    /// Whether cookie `name` is set.
+    #[must_use]
+    pub fn has_cookie(&self, name: &str) -> bool {
+        self.cookies.iter().any(|(n, _)| n == name)
+    }
+
+    /// Drops cookie `name` (for example the session, to act as a signed-out browser).
+    pub fn forget(&mut self, name: &str) {
+        self.cookies.retain(|(n, _)| n != name);
+    }
+
+    /// `GET /oauth/authorize?<query>` with the cookies; keeps the cookies the reply sets.
+    pub async fn authorize(&mut self, query: &str) -> Reply {
+        let mut req = self.server.http().get(self.server.url(&format!("/oauth/authorize?{query}")));
+        if let Some(c) = self.cookie_header() {
+            req = req.header("cookie", c);
+        }
+        let reply = self.server.send(req, "GET /oauth/authorize").await;
+        self.keep_cookies(&reply);
+        reply
+    }
+
+    /// Submits the form of `page` (a login or consent page): its hidden fields followed by
+    /// `fields` (for example `username`, `password` and `decision`), posted to
+    /// `/oauth/authorize` with the cookies and `Origin` set to the issuer's origin.
+    ///
+    /// # Panics
+    /// When the page has no hidden `csrf_token` field (not one of the server's forms).
+    pub async fn submit(&mut self, page: &Reply, fields: &[(&str, &str)]) -> Reply {
+        let hidden = hidden_fields(&page.body);
+        assert!(
+            hidden.iter().any(|(n, _)| n == "csrf_token"),
+            "the page has no form with a csrf_token: {}",
+            page.describe()
+        );
+        let mut pairs: Vec<(&str, &str)> = hidden.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        pairs.extend_from_slice(fields);
+        let mut req = self
+            .server
+            .http()
+            .post(self.server.url("/oauth/authorize"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", self.server.base_url())
+            .body(query(&pairs));
+        if let Some(c) = self.cookie_header() {
+            req = req.header("cookie", c);
+        }
+        let reply = self.server.send(req, "POST /oauth/authorize").await;
+        self.keep_cookies(&reply);
+        reply
+    }
+
+    fn cookie_header(&self) -> Option<String> {
+        if self.cookies.is_empty() {
+            return None;
+        }
+        Some(self.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; "))
+    }
+
+    fn keep_cookies(&mut self, reply: &Reply) {
+        for set in reply.header_all("set-cookie") {
+            let pair = set.split(';').next().unwrap_or("");
+            let Some((name, value)) = pair.split_once('=') else { continue };
+            let (name, value) = (name.trim().to_owned(), value.trim().to_owned());
+            self.cookies.retain(|(n, _)| *n != name);
+            let expired = set.split(';').any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
+            if !value.is_empty() && !expired {
+                self.cookies.push((name, value));
+            }
+        }
+    }
+}
+
+impl Reply {
+    /// Whether this is an HTML page asking for a password (the login page, RFC 6749 §3.1:
+    /// the authorization server authenticates the resource owner): 200, `text/html`, a
+    /// `password` input, no `Location`.
+    #[must_use]
+    pub fn is_login_page(&self) -> bool {
+        self.is_html_page() && self.body.contains("name=\"password\"")
+    }
+
+    /// Whether this is an HTML page with a form that does not ask for a password and offers an
+    /// `approve` decision (the consent page of a signed-in user).
+    #[must_use]
+    pub fn is_consent_page(&self) -> bool {
+        self.is_html_page()
+            && !self.body.contains("name=\"password\"")
+            && self.body.contains("name=\"decision\" value=\"approve\"")
+    }
+
+    fn is_html_page(&self) -> bool {
+        self.status == 200
+            && self.location().is_none()
+            && self.header("content-type").is_some_and(|c| c.to_ascii_lowercase().starts_with("text/html"))
+    }
+}
+
+/// The `name`/`value` pairs of the `<input type="hidden">` elements of `html`, in order, with
+/// the character references `&amp; &lt; &gt; &quot; &#39;` decoded.
+#[must_use]
+pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for tag in html.split("<input").skip(1) {
+        let tag = tag.split('>').next().unwrap_or("");
+        let attr = |name: &str| {
+            let key = format!("{name}=\"");
+            tag.find(&key).map(|i| {
+                let rest = &tag[i + key.len()..];
+                html_unescape(rest.split('"').next().unwrap_or(""))
+            })
+        };
+        if attr("type").as_deref() == Some("hidden") {
+            if let Some(name) = attr("name") {
+                out.push((name, attr("value").unwrap_or_default()));
+            }
+        }
+    }
+    out
+}
+
+/// Decodes the character references an HTML-escaping server emits: `&lt; &gt; &quot; &#39;
+/// &amp;` (`&amp;` last, so that `&amp;lt;` stays `&lt;`).
+#[must_use]
+pub fn html_unescape(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
 /// Parses an HTTP/1.x response read to the end of the connection.
 fn parse_raw_response(buf: &[u8]) -> Reply {
     let Some(split) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
@@ -953,6 +1432,17 @@ mod tests {
         assert_eq!(basic("svc-a", "s3cret-svc"), BASIC_SVC_A);
         assert_eq!(basic("svc-b", "s3cret-svcb"), BASIC_SVC_B);
         assert_eq!(basic("s6BhdRkqt3", "7Fjfp0ZBr1KtDRbnfVdmIw"), "Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3");
+    }
+
+    #[test]
+    fn hidden_fields_are_read_and_unescaped() {
+        let html = "<form><input type=\"hidden\" name=\"scope\" value=\"a b\">\n\
+                    <input type=\"hidden\" name=\"state\" value=\"x&amp;y&quot;&lt;&amp;lt;\">\n\
+                    <input name=\"username\" required value=\"\"></form>";
+        assert_eq!(
+            hidden_fields(html),
+            vec![("scope".to_owned(), "a b".to_owned()), ("state".to_owned(), "x&y\"<&lt;".to_owned())]
+        );
     }
 
     #[test]
