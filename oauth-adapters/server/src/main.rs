@@ -181,6 +181,11 @@ fn print_banner(config: &ServerConfig, base: &str, issuer: &str, demo: bool) {
         "  curl -s -u demo-service:demo-service-secret -d grant_type=client_credentials -d scope=read {base}/oauth/token"
     );
     println!();
+    println!("Impersonation (demo-impersonation acts as user-1):");
+    println!(
+        "  curl -s -u demo-impersonation:demo-impersonation-secret -d grant_type=urn:qlik:oauth:user-impersonation --data-urlencode 'user_lookup={{\"field\":\"userId\",\"value\":\"user-1\"}}' {base}/oauth/token"
+    );
+    println!();
     println!("Admin API (/api/v1/oauth-clients) with a token of demo-admin:");
     println!(
         "  TOKEN=$(curl -s -u demo-admin:demo-admin-secret -d grant_type=client_credentials -d scope=admin_classic {base}/oauth/token | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')"
