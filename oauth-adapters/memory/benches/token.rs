@@ -9,6 +9,10 @@
 //!   token, SHA-256 of the token, one `HashMap` insert, `serde_json` of the response.
 //! - `authorization_code_pkce`: authorize (S256) → owner approves → redirect (`into_http`) → code
 //!   taken from `Location` → token request with `code_verifier` (Basic) → `into_http`.
+//! - `user_impersonation`: one `grant_type=urn:qlik:oauth:user-impersonation` request with a
+//!   JSON body (`user_lookup` by `userId`) and Basic credentials, through the user directory.
+//! - `user_impersonation_floor`: the client-credentials floor with the body parsed by
+//!   `serde_json` instead, plus one `HashMap` lookup of the user.
 //! - `authorization_code_pkce_floor`: the client-credentials floor plus parsing the authorize
 //!   query, a second token (the code) with its SHA-256 and one map insert, the SHA-256 of the
 //!   presented code and one map take, and SHA-256 + base64url + compare of the PKCE verifier.
@@ -32,7 +36,8 @@ use criterion::Criterion;
 use oauth_core::wire::{BasicCredentials, Params};
 use oauth_core::{
     AppType, Approval, AuthorizeRequest, Client, ClientRegistration, Config, ConsentMethod, Driven, Entropy, GrantType,
-    HttpResponse, Lifetimes, OwnerDecision, Response, TokenDigest, TokenRequest, UnixTime, authorize, drive, token,
+    HttpResponse, Lifetimes, OwnerDecision, Response, TokenDigest, TokenRequest, UnixTime, User, authorize, drive,
+    token,
 };
 use oauth_memory::{MemoryStore, OsEntropy};
 use serde::Serialize;
@@ -44,6 +49,9 @@ const FORM: &str = "application/x-www-form-urlencoded";
 /// A client secret of the shape the server generates: 43 unreserved characters.
 const SECRET: &str = "Jq3vX9b2LmP0sT7wYc4NfR8hKd1GzUe6AoIy5QpMn-_";
 const CC_BODY: &[u8] = b"grant_type=client_credentials";
+const JSON: &str = "application/json";
+const IMP_BODY: &[u8] =
+    br#"{"grant_type":"urn:qlik:oauth:user-impersonation","user_lookup":{"field":"userId","value":"6422bad8022070c06d2417bc"}}"#;
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const REDIRECT_ENC: &str = "https%3A%2F%2Fapp.example%2Fcb";
@@ -80,7 +88,9 @@ fn server() -> Server {
     let store = MemoryStore::with_clients([
         client("svc", vec![GrantType::ClientCredentials]),
         client("web-a", vec![GrantType::AuthorizationCode, GrantType::RefreshToken]),
+        client("imp", vec![GrantType::UserImpersonation]),
     ]);
+    store.insert_user("6422bad8022070c06d2417bc", User::new("auth0|u1"));
     Server { config: Arc::new(config), store }
 }
 
@@ -98,6 +108,12 @@ fn respond(store: &MemoryStore, step: oauth_core::Step) -> Response {
 /// One client-credentials request, HTTP parts in, HTTP response out.
 fn client_credentials(s: &Server, authorization: &str, now: UnixTime) -> HttpResponse {
     let request = TokenRequest::from_http(Some(FORM), Some(authorization), None, black_box(CC_BODY));
+    respond(&s.store, token::start(&s.config, request, now)).into_http()
+}
+
+/// One impersonation request with a JSON body, HTTP parts in, HTTP response out.
+fn user_impersonation(s: &Server, authorization: &str, now: UnixTime) -> HttpResponse {
+    let request = TokenRequest::from_http(Some(JSON), Some(authorization), None, black_box(IMP_BODY));
     respond(&s.store, token::start(&s.config, request, now)).into_http()
 }
 
@@ -174,6 +190,24 @@ fn client_credentials_floor(
     token_json(&access)
 }
 
+fn user_impersonation_floor(
+    entropy: &OsEntropy,
+    authorization: &str,
+    stored: &[u8; 32],
+    users: &HashMap<String, String>,
+    map: &mut HashMap<[u8; 32], u64>,
+    now: u64,
+) -> String {
+    let body: serde_json::Value = serde_json::from_slice(black_box(IMP_BODY)).expect("invariant: a valid JSON body");
+    let grant = body["grant_type"].as_str();
+    let user_id = body["user_lookup"]["value"].as_str().unwrap_or("");
+    assert!(authenticate(authorization, stored) && grant == Some("urn:qlik:oauth:user-impersonation"));
+    assert!(users.contains_key(user_id));
+    let (access, key) = new_token(entropy);
+    insert_bounded(map, key, now);
+    token_json(&access)
+}
+
 struct CodeFloor {
     codes: HashMap<[u8; 32], u64>,
     tokens: HashMap<[u8; 32], u64>,
@@ -219,6 +253,7 @@ fn authorization_code_floor(
 fn benches(c: &mut Criterion) {
     let cc_auth = basic("svc");
     let web_auth = basic("web-a");
+    let imp_auth = basic("imp");
     let entropy = OsEntropy::new();
     let stored: [u8; 32] = Sha256::digest(SECRET.as_bytes()).into();
 
@@ -232,6 +267,9 @@ fn benches(c: &mut Criterion) {
         assert_eq!(http.status, 200, "the code exchange succeeds");
         assert!(http.body.contains("\"scope\":\"read write\""));
         assert_eq!((s.store.code_count(), s.store.access_token_count()), (1, 2));
+        let http = user_impersonation(&s, &imp_auth, now);
+        assert_eq!(http.status, 200, "impersonation succeeds");
+        assert_eq!(s.store.access_token_count(), 3);
         assert!(AUTHORIZE_QUERY.contains(CHALLENGE), "the query carries the RFC 7636 challenge");
     }
 
@@ -250,6 +288,26 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             now += 1;
             client_credentials_floor(&entropy, &cc_auth, &stored, &mut map, now)
+        });
+    });
+
+    let s = server();
+    let mut now = T0;
+    c.bench_function("user_impersonation", |b| {
+        b.iter(|| {
+            now += 1;
+            user_impersonation(&s, &imp_auth, UnixTime::from_secs(now))
+        });
+    });
+
+    let users: HashMap<String, String> =
+        [("6422bad8022070c06d2417bc".to_owned(), "auth0|u1".to_owned())].into_iter().collect();
+    let mut map = HashMap::new();
+    let mut now = T0;
+    c.bench_function("user_impersonation_floor", |b| {
+        b.iter(|| {
+            now += 1;
+            user_impersonation_floor(&entropy, &imp_auth, &stored, &users, &mut map, now)
         });
     });
 
@@ -295,6 +353,7 @@ fn print_ratios() {
     println!("\nmedians and request/floor ratios (target: at most 2.0)");
     for (request, floor) in [
         ("client_credentials", "client_credentials_floor"),
+        ("user_impersonation", "user_impersonation_floor"),
         ("authorization_code_pkce", "authorization_code_pkce_floor"),
     ] {
         match (median_ns(request), median_ns(floor)) {
