@@ -380,10 +380,24 @@ fn impersonation_of(writes: &[Write]) -> Option<(Arc<str>, String)> {
     })
 }
 
-/// Maps a core response to axum through [`Response::into_http`], the only mapping.
+/// Maps a core response to axum through [`Response::into_http`], the only mapping (see
+/// [`http_to_axum`]).
 #[must_use]
 pub fn to_axum(response: Response) -> HttpResponse {
-    let h = response.into_http();
+    http_to_axum(response.into_http())
+}
+
+/// Copies the core's HTTP form of an answer ([`oauth_core::HttpResponse`], from
+/// [`Response::into_http`] or [`oauth_core::bearer::BearerError::to_http`]) into an axum
+/// response: the same status, the header fields in the core's order, and the body as is.
+///
+/// Errors: a status that is not a valid HTTP status code (RFC 9110 §15) becomes
+/// `500 Internal Server Error`; a header name or value that is not valid HTTP (the core only
+/// writes ASCII, so this is a bug) turns the whole answer into an empty `500` and is logged
+/// (the header name only), since a response missing e.g. its `Location` must not go out as if
+/// it were complete.
+#[must_use]
+pub fn http_to_axum(h: oauth_core::HttpResponse) -> HttpResponse {
     let mut out = HttpResponse::new(Body::from(h.body));
     *out.status_mut() = StatusCode::from_u16(h.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in h.headers {
@@ -392,8 +406,6 @@ pub fn to_axum(response: Response) -> HttpResponse {
                 out.headers_mut().append(n, v);
             }
             _ => {
-                // The core produces ASCII header values; a value that is not is a bug, and a
-                // response missing e.g. its `Location` must not go out as if it were complete.
                 tracing::error!(header = name, "core produced an invalid header value");
                 let mut fail = HttpResponse::new(Body::empty());
                 *fail.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
@@ -531,9 +543,10 @@ async fn preflight_status(request: Request, next: axum::middleware::Next) -> Htt
 }
 
 /// A header's value as text: `None` when absent; several occurrences joined with `, ` (which a
-/// parser then refuses); bytes that are not UTF-8 replaced, so a malformed header is refused
-/// by the core rather than treated as absent.
-fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
+/// parser then refuses); bytes that are not UTF-8 replaced (U+FFFD), so a malformed header is
+/// refused by the parser rather than treated as absent.
+#[must_use]
+pub fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     let mut values = headers.get_all(name).iter();
     let first = values.next()?;
     let mut text = String::from_utf8_lossy(first.as_bytes()).into_owned();
@@ -544,20 +557,36 @@ fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     Some(text)
 }
 
-/// Reads a request body of at most [`MAX_INPUT_BYTES`]. A larger body is refused with 413 and
-/// an OAuth JSON error; an unreadable one (the client broke off) with 400.
-async fn read_body(headers: &HeaderMap, mut body: Body) -> Result<Vec<u8>, HttpResponse> {
+/// Why [`read_limited_body`] returned no body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyError {
+    /// The body could not be read (the client broke off or the connection failed); answer 400.
+    Unreadable,
+    /// The body is larger than the limit, by its `Content-Length` or by the bytes that
+    /// arrived; answer `413 Content Too Large` (RFC 9110 §15.5.14).
+    TooLarge,
+}
+
+/// Reads a request body of at most `limit` bytes into memory.
+///
+/// A body larger than `limit` (declared by `Content-Length` in `headers`, or seen arriving) is
+/// read and discarded up to [`MAX_DRAIN_BYTES`], so that a client still writing it gets to read
+/// the answer, and then refused with [`BodyError::TooLarge`]; nothing of it is kept. A body
+/// that breaks off is refused with [`BodyError::Unreadable`]. Trailers are ignored.
+///
+/// # Errors
+/// [`BodyError::TooLarge`] or [`BodyError::Unreadable`], as above.
+pub async fn read_limited_body(headers: &HeaderMap, mut body: Body, limit: usize) -> Result<Vec<u8>, BodyError> {
     let declared = header_text(headers, &header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok());
     let mut buf = Vec::new();
     let mut seen: usize = 0;
-    let mut too_large = declared.is_some_and(|n| n > MAX_INPUT_BYTES as u64);
+    let mut too_large = declared.is_some_and(|n| n > limit as u64);
     while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        let Ok(frame) = frame else {
-            return Err(to_axum(Response::Error(OAuthError::invalid_request("request body could not be read"))));
-        };
+        let Ok(frame) = frame else { return Err(BodyError::Unreadable) };
         let Ok(data) = frame.into_data() else { continue };
         seen = seen.saturating_add(data.len());
-        if seen > MAX_INPUT_BYTES {
+        if seen > limit {
             too_large = true;
             buf = Vec::new();
         }
@@ -570,10 +599,19 @@ async fn read_body(headers: &HeaderMap, mut body: Body) -> Result<Vec<u8>, HttpR
             buf.extend_from_slice(&data);
         }
     }
-    if too_large {
-        return Err(to_axum(Response::Error(OAuthError::body_too_large())));
-    }
-    Ok(buf)
+    if too_large { Err(BodyError::TooLarge) } else { Ok(buf) }
+}
+
+/// Reads a request body of at most [`MAX_INPUT_BYTES`]. A larger body is refused with 413 and
+/// an OAuth JSON error; an unreadable one (the client broke off) with 400.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, HttpResponse> {
+    read_limited_body(headers, body, MAX_INPUT_BYTES).await.map_err(|e| {
+        let error = match e {
+            BodyError::TooLarge => OAuthError::body_too_large(),
+            BodyError::Unreadable => OAuthError::invalid_request("request body could not be read"),
+        };
+        to_axum(Response::Error(error))
+    })
 }
 
 /// Anti-framing and referrer headers for every authorization-endpoint response (RFC 9700

@@ -12,17 +12,16 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::future::poll_fn;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
-use axum::body::{Body, HttpBody as _};
+use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::map_response;
 use axum::response::Response;
 use axum::routing::{delete, get, patch, post};
+use oauth_axum::{BodyError, header_text, http_to_axum};
 use oauth_core::bearer::{self, BearerError};
 use oauth_core::{
     AccessTokenRecord, AppType, Client, ClientRegistration, ConsentMethod, GrantType, RegistrationError, ScopeSet,
@@ -757,71 +756,23 @@ fn no_content() -> Response {
     response
 }
 
-/// A core [`oauth_core::HttpResponse`] (the bearer refusals) as an axum response, headers copied
-/// as the core wrote them.
-fn from_core(h: oauth_core::HttpResponse) -> Response {
-    let mut out = Response::new(Body::from(h.body));
-    *out.status_mut() = StatusCode::from_u16(h.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    for (name, value) in h.headers {
-        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
-            (Ok(n), Ok(v)) => {
-                out.headers_mut().append(n, v);
-            }
-            _ => {
-                tracing::error!(header = name, "core produced an invalid header value");
-                return ApiError::server_error().into_response();
-            }
-        }
-    }
-    out
-}
-
 /// `Cache-Control: no-store` on every answer of the API (405 included).
 async fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
-/// A header's value as text: `None` when absent; several occurrences joined with `, ` (which
-/// the bearer parser refuses); bytes that are not UTF-8 replaced, so they are refused rather
-/// than ignored.
-fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
-    let mut values = headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let first = values.next()?;
-    Some(values.fold(first, |mut all, v| {
-        all.push_str(", ");
-        all.push_str(&v);
-        all
-    }))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Request bodies
 
-/// Reads at most [`MAX_BODY_BYTES`]; a larger body is drained (up to
-/// [`oauth_axum::MAX_DRAIN_BYTES`], so the client reads the answer) and refused with 413.
-async fn read_body(headers: &HeaderMap, mut body: Body) -> Result<Vec<u8>, ApiError> {
-    let declared = header_text(headers, &header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok());
-    let mut too_large = declared.is_some_and(|n| n > MAX_BODY_BYTES as u64);
-    let mut buf = Vec::new();
-    let mut seen: usize = 0;
-    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        let Ok(frame) = frame else { return Err(ApiError::field("body", "could not be read")) };
-        let Ok(data) = frame.into_data() else { continue };
-        seen = seen.saturating_add(data.len());
-        if seen > MAX_BODY_BYTES {
-            too_large = true;
-            buf = Vec::new();
-        }
-        if too_large {
-            if seen > oauth_axum::MAX_DRAIN_BYTES {
-                break;
-            }
-        } else {
-            buf.extend_from_slice(&data);
-        }
-    }
-    if too_large { Err(ApiError::too_large()) } else { Ok(buf) }
+/// Reads at most [`MAX_BODY_BYTES`] with [`oauth_axum::read_limited_body`]: a larger body is
+/// drained (up to [`oauth_axum::MAX_DRAIN_BYTES`], so the client reads the answer) and refused
+/// with 413; one that breaks off with 400.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, ApiError> {
+    oauth_axum::read_limited_body(headers, body, MAX_BODY_BYTES).await.map_err(|e| match e {
+        BodyError::TooLarge => ApiError::too_large(),
+        _ => ApiError::field("body", "could not be read"),
+    })
 }
 
 /// The body as JSON: `Content-Type` must be `application/json` (or, for JSON Patch,
@@ -1180,7 +1131,7 @@ macro_rules! authorized {
     ($registry:expr, $headers:expr, $now:expr) => {
         match $registry.authorize($headers, $now) {
             Ok(record) => record,
-            Err(refusal) => return from_core(refusal.to_http(REALM)),
+            Err(refusal) => return http_to_axum(refusal.to_http(REALM)),
         }
     };
 }
@@ -1199,17 +1150,28 @@ fn finish(result: Result<Response, ApiError>) -> Response {
     result.unwrap_or_else(ApiError::into_response)
 }
 
+/// Runs the bearer check, reads the body as JSON (a JSON Patch document, RFC 6902, if `patch`)
+/// and hands it to `apply` with the caller's `client_id` and the time of the request.
+async fn with_json(
+    registry: &Registry,
+    request: Request,
+    patch: bool,
+    apply: impl FnOnce(&Json, &str, UnixTime) -> Result<Response, ApiError>,
+) -> Response {
+    let now = oauth_axum::now();
+    let caller = authorized!(registry, request.headers(), now);
+    let (parts, body) = request.into_parts();
+    let body = body!(parts, body);
+    finish(parse_json(&parts.headers, &body, patch).and_then(|json| apply(&json, &caller.client_id, now)))
+}
+
 async fn list_clients(State(registry): Shared, request: Request) -> Response {
     authorized!(registry, request.headers(), oauth_axum::now());
     registry.list()
 }
 
 async fn create_client(State(registry): Shared, request: Request) -> Response {
-    let now = oauth_axum::now();
-    let caller = authorized!(registry, request.headers(), now);
-    let (parts, body) = request.into_parts();
-    let body = body!(parts, body);
-    finish(parse_json(&parts.headers, &body, false).and_then(|json| registry.create(&json, &caller.client_id, now)))
+    with_json(&registry, request, false, |json, caller, now| registry.create(json, caller, now)).await
 }
 
 async fn get_client(State(registry): Shared, Path(id): Path<String>, request: Request) -> Response {
@@ -1218,27 +1180,11 @@ async fn get_client(State(registry): Shared, Path(id): Path<String>, request: Re
 }
 
 async fn update_client(State(registry): Shared, Path(id): Path<String>, request: Request) -> Response {
-    let now = oauth_axum::now();
-    let caller = authorized!(registry, request.headers(), now);
-    let (parts, body) = request.into_parts();
-    let body = body!(parts, body);
-    finish(
-        parse_json(&parts.headers, &body, true)
-            .and_then(|json| parse_update(&json))
-            .and_then(|ops| registry.update(&id, ops, &caller.client_id)),
-    )
+    with_json(&registry, request, true, |json, caller, _| registry.update(&id, parse_update(json)?, caller)).await
 }
 
 async fn update_consent(State(registry): Shared, Path(id): Path<String>, request: Request) -> Response {
-    let now = oauth_axum::now();
-    let caller = authorized!(registry, request.headers(), now);
-    let (parts, body) = request.into_parts();
-    let body = body!(parts, body);
-    finish(
-        parse_json(&parts.headers, &body, true)
-            .and_then(|json| parse_consent(&json))
-            .and_then(|consent| registry.set_consent(&id, consent, &caller.client_id)),
-    )
+    with_json(&registry, request, true, |json, caller, _| registry.set_consent(&id, parse_consent(json)?, caller)).await
 }
 
 async fn delete_client(State(registry): Shared, Path(id): Path<String>, request: Request) -> Response {

@@ -2,40 +2,14 @@
 //! client created, used, updated, rotated and deleted through the API with a token of the
 //! demo's `demo-admin` client; bearer refusals; input validation that leaves nothing behind.
 
-use std::time::Duration;
+mod common;
 
+use common::{Server, http};
 use oauth_server::ServerConfig;
 use serde_json::{Value, json};
 
-struct Server {
-    base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
+/// The admin API's requests and the demo's tokens, on the shared harness.
 impl Server {
-    async fn start(config: ServerConfig) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(oauth_server::serve_with_shutdown(config, listener, async {
-            let _ = stopped.await;
-        }));
-        Self { base, stop: Some(stop), task }
-    }
-
-    async fn stop(mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        let result = tokio::time::timeout(Duration::from_secs(10), self.task).await.expect("shutdown within 10 s");
-        result.unwrap().unwrap();
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     /// A client-credentials token request with the secret in the body (client_secret_post).
     async fn token(&self, client_id: &str, secret: &str, scope: &str) -> reqwest::Response {
         http()
@@ -86,14 +60,6 @@ impl Server {
         assert_eq!(list.status(), 200);
         body(list).await["data"].as_array().unwrap().len()
     }
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
 }
 
 async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {

@@ -2,13 +2,13 @@
 //! an approval is remembered per user, client and scope set and never skips authentication;
 //! `trusted` clients get no consent page; `prompt=none|login|consent` and `max_age`.
 
+mod common;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::{Params, Server, http, redeem_code, set_cookie, with};
 use oauth_server::ServerConfig;
-use sha2::{Digest as _, Sha256};
 
 const CONFIG: &str = r#"
 [[clients]]
@@ -38,77 +38,14 @@ id = "bob"
 password = "bob-pw"
 "#;
 
-const VERIFIER: &str = "pkce-verifier-0123456789-abcdefghijklmnopqrstuv";
 const APP_CB: &str = "https://app.example/cb";
 const SPA_CB: &str = "https://spa.example/cb";
-
-struct Server {
-    base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    async fn start() -> Self {
-        let config = ServerConfig::from_toml(CONFIG).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(oauth_server::serve_with_shutdown(config, listener, async {
-            let _ = stopped.await;
-        }));
-        Self { base, stop: Some(stop), task }
-    }
-
-    async fn stop(mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        let result = tokio::time::timeout(Duration::from_secs(10), self.task).await.expect("shutdown within 10 s");
-        result.unwrap().unwrap();
-    }
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
-type Params = Vec<(String, String)>;
 
 /// Authorization parameters for `client_id` with `scope`, state `st-<client>`, PKCE S256, and
 /// `extra`.
 fn params(client_id: &str, scope: &str, extra: &[(&str, &str)]) -> Params {
     let redirect = if client_id == "client-t" { SPA_CB } else { APP_CB };
-    let mut p: Params = vec![
-        ("response_type".into(), "code".into()),
-        ("client_id".into(), client_id.into()),
-        ("redirect_uri".into(), redirect.into()),
-        ("scope".into(), scope.into()),
-        ("state".into(), format!("st-{client_id}")),
-        ("code_challenge".into(), URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()))),
-        ("code_challenge_method".into(), "S256".into()),
-    ];
-    p.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-    p
-}
-
-fn with(mut p: Params, extra: &[(&str, &str)]) -> Params {
-    p.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-    p
-}
-
-/// The value of cookie `name` among the response's `Set-Cookie` headers.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_owned()))
+    common::authorize_params(client_id, redirect, scope, &format!("st-{client_id}"), extra)
 }
 
 /// A browser's cookie jar for the server, kept by hand: `csrf` and `oauth_session`.
@@ -231,18 +168,7 @@ async fn page(response: reqwest::Response) -> Page {
 /// scope.
 async fn redeem(base: &str, response: &reqwest::Response) -> String {
     let (_, q) = redirect(response);
-    let token = http()
-        .post(format!("{base}/oauth/token"))
-        .basic_auth("client-r", Some("s3cret"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", q["code"].as_str()),
-            ("redirect_uri", APP_CB),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let token = redeem_code(base, "client-r", "s3cret", &q["code"], APP_CB).await;
     assert_eq!(token.status(), 200);
     let json: serde_json::Value = serde_json::from_str(&token.text().await.unwrap()).unwrap();
     json["scope"].as_str().unwrap().to_owned()
@@ -250,7 +176,7 @@ async fn redeem(base: &str, response: &reqwest::Response) -> String {
 
 #[tokio::test]
 async fn required_consent_is_remembered_per_user_client_and_scope_set() {
-    let server = Server::start().await;
+    let server = Server::start(ServerConfig::from_toml(CONFIG).unwrap()).await;
     let base = server.base.clone();
     let mut alice = Browser::default();
 
@@ -317,7 +243,7 @@ async fn required_consent_is_remembered_per_user_client_and_scope_set() {
 
 #[tokio::test]
 async fn denials_and_forged_approvals_are_not_remembered() {
-    let server = Server::start().await;
+    let server = Server::start(ServerConfig::from_toml(CONFIG).unwrap()).await;
     let base = server.base.clone();
     let mut bob = Browser::default();
     // Sign in through the trusted client (no consent asked).
@@ -353,7 +279,7 @@ async fn denials_and_forged_approvals_are_not_remembered() {
 
 #[tokio::test]
 async fn trusted_clients_skip_consent_unless_prompt_consent() {
-    let server = Server::start().await;
+    let server = Server::start(ServerConfig::from_toml(CONFIG).unwrap()).await;
     let base = server.base.clone();
     let mut alice = Browser::default();
     let trusted = params("client-t", "read write", &[]);
@@ -381,7 +307,7 @@ async fn trusted_clients_skip_consent_unless_prompt_consent() {
 
 #[tokio::test]
 async fn prompt_login_and_max_age_force_a_fresh_login() {
-    let server = Server::start().await;
+    let server = Server::start(ServerConfig::from_toml(CONFIG).unwrap()).await;
     let base = server.base.clone();
     let mut alice = Browser::default();
     let read = params("client-r", "read", &[]);

@@ -1,12 +1,12 @@
 //! The real server on an ephemeral loopback port: login page, CSRF, credentials, consent,
 //! sessions, prompt handling, dev_login and graceful shutdown.
 
+mod common;
+
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::{Params, Server, http, redeem_code, set_cookie, with};
 use oauth_server::ServerConfig;
-use sha2::{Digest as _, Sha256};
 
 const CONFIG: &str = r#"
 [[clients]]
@@ -35,72 +35,13 @@ password = "pw-2"
 disabled = true
 "#;
 
-const VERIFIER: &str = "pkce-verifier-0123456789-abcdefghijklmnopqrstuv";
-
-struct Server {
-    base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+/// Authorization parameters for `client_id` with scope `read` and state `s1`, then `extra`.
+fn authorize_params(client_id: &str, redirect_uri: &str, extra: &[(&str, &str)]) -> Params {
+    common::authorize_params(client_id, redirect_uri, "read", "s1", extra)
 }
 
-impl Server {
-    async fn start(config: ServerConfig) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(oauth_server::serve_with_shutdown(config, listener, async {
-            let _ = stopped.await;
-        }));
-        Self { base, stop: Some(stop), task }
-    }
-
-    async fn stop(mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        let result = tokio::time::timeout(Duration::from_secs(10), self.task).await.expect("shutdown within 10 s");
-        result.unwrap().unwrap();
-    }
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
-fn challenge() -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()))
-}
-
-fn authorize_params(client_id: &str, redirect_uri: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut p: Vec<(String, String)> = vec![
-        ("response_type".into(), "code".into()),
-        ("client_id".into(), client_id.into()),
-        ("redirect_uri".into(), redirect_uri.into()),
-        ("scope".into(), "read".into()),
-        ("state".into(), "s1".into()),
-        ("code_challenge".into(), challenge()),
-        ("code_challenge_method".into(), "S256".into()),
-    ];
-    p.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-    p
-}
-
-fn client_a(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+fn client_a(extra: &[(&str, &str)]) -> Params {
     authorize_params("client-a", "https://app.example/cb", extra)
-}
-
-/// The value of cookie `name` among the response's `Set-Cookie` headers.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_owned()))
 }
 
 fn assert_page_headers(response: &reqwest::Response) {
@@ -145,11 +86,6 @@ fn form_urlencoded_pairs(pairs: &[(String, String)]) -> String {
             .collect::<String>()
     };
     pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
-}
-
-fn with(mut params: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    params.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-    params
 }
 
 fn location(response: &reqwest::Response) -> String {
@@ -234,18 +170,7 @@ async fn login_page_csrf_credentials_and_consent() {
     assert!(attrs.contains("HttpOnly") && attrs.contains("SameSite=Lax") && attrs.contains("Path=/"));
 
     // The code redeems with the verifier.
-    let token = http()
-        .post(format!("{base}/oauth/token"))
-        .basic_auth("client-a", Some("s3cret"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code_of(&loc)),
-            ("redirect_uri", "https://app.example/cb"),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let token = redeem_code(&base, "client-a", "s3cret", &code_of(&loc), "https://app.example/cb").await;
     assert_eq!(token.status(), 200);
 
     let signed_in = format!("csrf={csrf}; oauth_session={session}");
@@ -268,7 +193,7 @@ async fn login_page_csrf_credentials_and_consent() {
     assert!(location(&approved).contains("code="));
 
     // prompt=none with a session but consent needed (a scope not approved yet): consent_required.
-    let wider: Vec<(String, String)> = client_a(&[("prompt", "none")])
+    let wider: Params = client_a(&[("prompt", "none")])
         .into_iter()
         .map(|(k, v)| if k == "scope" { (k, "read write".to_owned()) } else { (k, v) })
         .collect();
@@ -326,18 +251,7 @@ async fn dev_login_approves_without_a_page() {
     }
     let response = http().get(format!("{base}/oauth/authorize")).query(&client_a(&[])).send().await.unwrap();
     let code = code_of(&location(&response));
-    let token = http()
-        .post(format!("{base}/oauth/token"))
-        .basic_auth("client-a", Some("s3cret"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "https://app.example/cb"),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let token = redeem_code(&base, "client-a", "s3cret", &code, "https://app.example/cb").await;
     assert_eq!(token.status(), 200);
     let json: serde_json::Value = serde_json::from_str(&token.text().await.unwrap()).unwrap();
     assert_eq!(json["scope"], "read");
