@@ -13,6 +13,18 @@ use crate::types::{GrantType, ScopeSet, Secret, TokenDigest};
 pub const MAX_CLIENT_ID_BYTES: usize = 128;
 /// Longest redirect URI accepted, in bytes: 2048.
 pub const MAX_REDIRECT_URI_BYTES: usize = 2048;
+/// Most redirect URIs one client may register: 64.
+pub const MAX_REDIRECT_URIS: usize = 64;
+/// Most allowed origins one client may register: 64.
+pub const MAX_ALLOWED_ORIGINS: usize = 64;
+/// Longest client name, in characters: 256.
+pub const MAX_CLIENT_NAME_CHARS: usize = 256;
+
+/// Unicode bidirectional embedding, override and isolate controls (U+202A–U+202E,
+/// U+2066–U+2069): in a client name shown on a consent page they could disguise it.
+const fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
 
 /// The application type chosen at registration; it fixes the client type (D11).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -140,7 +152,11 @@ impl Client {
     /// one; a redirect URI that is relative, has a fragment, uses `http` outside native
     /// loopback, or a private-use scheme without a `.`; a public client that may use
     /// `client_credentials` or impersonation, or opts out of PKCE; an authorization-code client
-    /// without redirect URIs; an origin that is not a bare `scheme://host[:port]`.
+    /// without redirect URIs; an origin that is not a bare, lower-case `scheme://host[:port]`
+    /// as a browser serializes it (valid port without leading zeros, no default port); more
+    /// than [`MAX_REDIRECT_URIS`] redirect URIs, [`MAX_ALLOWED_ORIGINS`] origins or 64 scopes;
+    /// a client name over [`MAX_CLIENT_NAME_CHARS`] characters or with control or
+    /// bidirectional-override characters.
     pub fn register(reg: ClientRegistration) -> Result<Self, RegistrationError> {
         let id = &reg.client_id;
         if id.is_empty()
@@ -170,6 +186,23 @@ impl Client {
         let require_pkce = reg.require_pkce.unwrap_or(true);
         if !confidential && !require_pkce {
             return Err(reg_err("require_pkce", "public clients must use PKCE"));
+        }
+        if reg.redirect_uris.len() > MAX_REDIRECT_URIS {
+            return Err(reg_err("redirect_uris", "at most 64 redirect URIs"));
+        }
+        if reg.allowed_origins.len() > MAX_ALLOWED_ORIGINS {
+            return Err(reg_err("allowed_origins", "at most 64 origins"));
+        }
+        if reg.allowed_scopes.len() > crate::types::MAX_SCOPE_TOKENS {
+            return Err(reg_err("allowed_scopes", "at most 64 scopes"));
+        }
+        if reg.client_name.chars().count() > MAX_CLIENT_NAME_CHARS
+            || reg.client_name.chars().any(|c| c.is_control() || is_bidi_control(c))
+        {
+            return Err(reg_err(
+                "client_name",
+                "at most 256 characters, without control or bidirectional-override characters",
+            ));
         }
         for uri in &reg.redirect_uris {
             validate_redirect_uri(uri, app_type)?;
@@ -444,23 +477,53 @@ fn validate_redirect_uri(uri: &str, app_type: AppType) -> Result<(), Registratio
 
 fn validate_origin(origin: &str) -> Result<(), RegistrationError> {
     const F: &str = "allowed_origins";
-    let rest = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"))
-        .ok_or(reg_err(F, "must be scheme://host[:port] with https or http"))?;
-    let host = match rest.rsplit_once(':') {
-        Some((h, port)) if !h.ends_with(']') || rest.starts_with('[') => {
-            if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.len() > 5 {
-                return Err(reg_err(F, "port must be digits"));
-            }
-            h
-        }
-        _ => rest,
+    let bare = reg_err(F, "must be a bare origin: no path, query, fragment, user or trailing '/'");
+    let (rest, default_port) = match (origin.strip_prefix("https://"), origin.strip_prefix("http://")) {
+        (Some(r), _) => (r, "443"),
+        (None, Some(r)) => (r, "80"),
+        _ => return Err(reg_err(F, "must be scheme://host[:port] with https or http")),
     };
-    let ok_host = !host.is_empty()
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'[' | b']' | b':'));
-    if !ok_host {
-        return Err(reg_err(F, "must be a bare origin: no path, query, fragment, user or trailing '/'"));
+    // Split host and port; an IPv6 literal keeps its brackets.
+    let (host, port) = if let Some(v6) = rest.strip_prefix('[') {
+        let (inside, after) = v6.split_once(']').ok_or(bare)?;
+        if inside.is_empty() || !inside.bytes().all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.')) {
+            return Err(reg_err(F, "the IPv6 address is malformed"));
+        }
+        match after.strip_prefix(':') {
+            Some(p) => (&rest[..inside.len() + 2], Some(p)),
+            None if after.is_empty() => (rest, None),
+            None => return Err(bare),
+        }
+    } else {
+        match rest.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (rest, None),
+        }
+    };
+    if !host.starts_with('[') {
+        let labels_ok = !host.is_empty()
+            && host.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+        if !labels_ok {
+            return Err(bare);
+        }
+        // Browsers send the host in lower case; an upper-case entry could never match.
+        if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(reg_err(F, "the host must be lower case, as browsers send it"));
+        }
+    }
+    if let Some(port) = port {
+        // Browsers send the port without leading zeros and omit the scheme's default port.
+        let valid = !port.is_empty()
+            && port.len() <= 5
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && !port.starts_with('0')
+            && port.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n));
+        if !valid {
+            return Err(reg_err(F, "the port must be 1 to 65535 without leading zeros"));
+        }
+        if port == default_port {
+            return Err(reg_err(F, "leave out the scheme's default port, as browsers do"));
+        }
     }
     Ok(())
 }
@@ -547,6 +610,79 @@ mod tests {
         let mut r = reg("a", AppType::Web, &["https://s.example/cb"]);
         r.allowed_origins = vec!["https://s.example".into()];
         assert_eq!(e(r), "allowed_origins");
+    }
+
+    #[test]
+    fn origins_are_what_browsers_send() {
+        let with_origin = |o: &str| {
+            let mut r = reg("a", AppType::Spa, &["https://s.example/cb"]);
+            r.allowed_origins = vec![o.to_owned()];
+            Client::register(r).map(|_| ()).map_err(|e| e.field)
+        };
+        for ok in [
+            "https://s.example",
+            "http://s.example:8080",
+            "https://s.example:65535",
+            "https://127.0.0.1:8443",
+            "https://[::1]:8443",
+            "https://[2001:db8::1]",
+            "https://xn--bcher-kva.example",
+        ] {
+            assert_eq!(with_origin(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "https://a:b:443",
+            "https://][",
+            "https://[::1",
+            "https://[zz]",
+            "https://a.example:0",
+            "https://a.example:99999",
+            "https://a.example:0443",
+            "https://a.example:443",
+            "http://a.example:80",
+            "https://a.example:",
+            "https://A.example",
+            "https://a..example",
+            "https://.example",
+            "https://a.example.",
+            "https://a_b.example",
+            "https://user@a.example",
+            "https://a.example?x",
+            "https://a.example#x",
+            "https://",
+            "ftp://a.example",
+            "null",
+        ] {
+            assert_eq!(with_origin(bad), Err("allowed_origins"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn registration_lists_and_names_are_bounded() {
+        let e = |r| Client::register(r).unwrap_err().field;
+        let many = |n: usize, f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<Vec<_>>();
+        let mut r = reg("a", AppType::Spa, &[]);
+        r.redirect_uris = many(MAX_REDIRECT_URIS, &|i| format!("https://s.example/cb{i}"));
+        r.allowed_origins = many(MAX_ALLOWED_ORIGINS, &|i| format!("https://s{i}.example"));
+        r.allowed_scopes = many(crate::types::MAX_SCOPE_TOKENS, &|i| format!("s{i}"));
+        assert!(Client::register(r.clone()).is_ok());
+        let mut more = r.clone();
+        more.redirect_uris.push("https://s.example/x".into());
+        assert_eq!(e(more), "redirect_uris");
+        let mut more = r.clone();
+        more.allowed_origins.push("https://x.example".into());
+        assert_eq!(e(more), "allowed_origins");
+        let mut more = r.clone();
+        more.allowed_scopes.push("x".into());
+        assert_eq!(e(more), "allowed_scopes");
+        for name in ["x".repeat(MAX_CLIENT_NAME_CHARS + 1), "Pay\u{202e}lapyap".into(), "a\nb".into()] {
+            let mut named = r.clone();
+            named.client_name = name;
+            assert_eq!(e(named), "client_name");
+        }
+        let mut named = r;
+        named.client_name = "Zürich Büro ✓".into();
+        assert!(Client::register(named).is_ok());
     }
 
     #[test]

@@ -341,3 +341,45 @@ fn generated_client_credentials() {
     assert!(c.verify_secret(&secret));
     assert_eq!(c.secret_digests(), [secret.digest()]);
 }
+
+fn client_a_with_scopes(scopes: &[&str]) -> std::sync::Arc<Client> {
+    std::sync::Arc::new(
+        Client::register(ClientRegistration {
+            client_id: "client-a".into(),
+            app_type: Some(AppType::Web),
+            secret_digests: vec![TokenDigest::of("s3cret")],
+            redirect_uris: vec!["https://app.example/cb".into()],
+            allowed_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            consent: ConsentMethod::Trusted,
+            ..Default::default()
+        })
+        .unwrap(),
+    )
+}
+
+#[test]
+fn refresh_narrows_to_the_clients_current_scopes() {
+    let (config, mut store) = fixture();
+    let code = code_for_client_a(&config, &store, t(0));
+    let r = redeem_client_a(&config, &store, &code, t(1));
+    let rt = tokens(&r).refresh_token.clone().unwrap();
+    // An administrator removes `read` from the client: the refresh no longer grants it.
+    store.clients.insert("client-a".into(), client_a_with_scopes(&["write", "offline_access"]));
+    let refresh = |store: &TestStore, rt: &Secret, extra: &str, now| {
+        let body = format!("grant_type=refresh_token&refresh_token={}{extra}", rt.expose());
+        token(&config, store, &body, Some(&basic("client-a", "s3cret")), now)
+    };
+    let r = refresh(&store, &rt, "&scope=read", t(2));
+    assert_eq!((status(&r), error_code(&r)), (400, "invalid_scope"));
+    let r = refresh(&store, &rt, "", t(3));
+    assert_eq!(tokens(&r).scope.as_str(), "offline_access");
+    let rt = tokens(&r).refresh_token.clone().unwrap();
+    // Without offline_access the client may no longer refresh; the token stays unused.
+    store.clients.insert("client-a".into(), client_a_with_scopes(&["read", "write"]));
+    let r = refresh(&store, &rt, "", t(4));
+    assert_eq!((status(&r), error_code(&r)), (400, "invalid_grant"));
+    // Restored: the narrowed grant goes on, and `read` does not come back.
+    store.clients.insert("client-a".into(), client_a_with_scopes(&["read", "write", "offline_access"]));
+    let r = refresh(&store, &rt, "", t(5));
+    assert_eq!(tokens(&r).scope.as_str(), "offline_access");
+}

@@ -140,6 +140,15 @@ impl ScopeSet {
         Self(Arc::from(self.iter().filter(|t| *t != token).collect::<Vec<_>>().join(" ")))
     }
 
+    /// The tokens in both sets (a cheap clone when `self` is a subset of `other`).
+    #[must_use]
+    pub fn intersection(&self, other: &Self) -> Self {
+        if self.is_subset(other) {
+            return self.clone();
+        }
+        Self(Arc::from(self.iter().filter(|t| other.contains(t)).collect::<Vec<_>>().join(" ")))
+    }
+
     /// The tokens in byte order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.split(' ').filter(|t| !t.is_empty())

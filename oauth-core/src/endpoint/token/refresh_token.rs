@@ -2,6 +2,10 @@
 //! binding, expiry and scope without changing anything, then take (rotate) it atomically and
 //! issue a new access token and a new refresh token with the grant's original scope. A rotated
 //! token presented again by its own client revokes the whole grant (D10).
+//!
+//! The grant's scope is narrowed to what the client is still allowed: a scope an administrator
+//! removed from the client is not refreshed, and without `offline_access` the client may no
+//! longer refresh at all (`invalid_grant`).
 
 use super::{Ctx, Issue};
 use crate::error::{OAuthError, StoreError};
@@ -77,6 +81,21 @@ fn usable(
     Ok(record)
 }
 
+/// The grant's scope narrowed to the client's current allowed scopes, and the access token's
+/// scope (the requested one, or all of the grant's); `invalid_grant` when the client may no
+/// longer refresh (`offline_access` removed), `invalid_scope` for a request beyond the grant.
+fn grant_scope(p: &RefreshPending, record: &RefreshTokenRecord) -> Result<(ScopeSet, ScopeSet), OAuthError> {
+    let granted = record.scope.intersection(p.ctx.client.allowed_scopes());
+    if !granted.contains("offline_access") {
+        return Err(OAuthError::invalid_grant("the client may no longer use refresh tokens for this grant"));
+    }
+    match &p.scope {
+        Some(s) if s.is_subset(&granted) => Ok((granted, s.clone())),
+        Some(_) => Err(OAuthError::invalid_scope("requested scope exceeds the original grant")),
+        None => Ok((granted.clone(), granted)),
+    }
+}
+
 pub(crate) fn after_lookup_refresh(
     key: TokenDigest,
     p: RefreshPending,
@@ -92,8 +111,8 @@ fn looked_up(key: TokenDigest, p: RefreshPending, answer: Result<TokenState<Refr
         Err(step) => return *step,
     };
     // Nothing so far changed the token: a refused request leaves it usable (D7).
-    if p.scope.as_ref().is_some_and(|s| !s.is_subset(&record.scope)) {
-        return Step::error(OAuthError::invalid_scope("requested scope exceeds the original grant"));
+    if let Err(e) = grant_scope(&p, &record) {
+        return Step::error(e);
     }
     Step::TakeRefreshToken(TakeRefreshToken { key, pending: Box::new(p) })
 }
@@ -113,17 +132,17 @@ fn taken(p: RefreshPending, answer: Result<TokenState<RefreshTokenRecord>, Store
         Ok(r) => r,
         Err(step) => return *step,
     };
-    let scope = match p.scope {
-        Some(s) if s.is_subset(&record.scope) => s,
-        Some(_) => return Step::error(OAuthError::invalid_scope("requested scope exceeds the original grant")),
-        None => record.scope.clone(),
+    let (granted, scope) = match grant_scope(&p, &record) {
+        Ok(s) => s,
+        Err(e) => return Step::error(e),
     };
     p.ctx.issue(Issue {
         grant_id: Some(record.grant_id),
         subject: Subject::User(record.subject),
         actor: None,
         scope,
-        // The new refresh token keeps the grant's scope and absolute expiry (RFC 6749 §6).
-        refresh: Some((record.scope, record.auth_time, record.expires_at)),
+        // The new refresh token keeps the grant's scope (narrowed to what the client is still
+        // allowed) and absolute expiry (RFC 6749 §6).
+        refresh: Some((granted, record.auth_time, record.expires_at)),
     })
 }
