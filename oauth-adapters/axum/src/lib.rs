@@ -511,12 +511,15 @@ pub const PREFLIGHT_MAX_AGE_SECS: u64 = 600;
 /// Apply it to the `OPTIONS` handler only, never to the `POST`: the POST's
 /// `Access-Control-Allow-Origin` depends on the client and comes from the core.
 pub fn preflight<S: AsyncStore + ?Sized + 'static>(store: Arc<S>) -> CorsLayer {
-    let allow = AllowOrigin::async_predicate(move |origin: HeaderValue, _parts: &Parts| {
+    let allow = AllowOrigin::async_predicate(move |origin: HeaderValue, parts: &Parts| {
         let store = Arc::clone(&store);
+        // tower-http reads the first `Origin` only; a request with several is answered for
+        // none, as the POST that would follow is refused.
+        let single = parts.headers.get_all(header::ORIGIN).iter().count() == 1;
         async move {
             match origin.to_str() {
-                Ok(o) => store.origin_registered(o).await.unwrap_or(false),
-                Err(_) => false,
+                Ok(o) if single => store.origin_registered(o).await.unwrap_or(false),
+                _ => false,
             }
         }
     });
