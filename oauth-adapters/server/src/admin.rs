@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
@@ -24,8 +25,9 @@ use axum::routing::{delete, get, patch, post};
 use oauth_axum::{BodyError, header_text, http_to_axum};
 use oauth_core::bearer::{self, BearerError};
 use oauth_core::{
-    AccessTokenRecord, AppType, Client, ClientRegistration, ConsentMethod, GrantType, RegistrationError, ScopeSet,
-    Secret, TokenDigest, TokenStore as _, UnixTime, generate_client_id, generate_client_secret, secret_hint,
+    AccessTokenRecord, AppType, Client, ClientRegistration, ClientRegistry as _, ConsentMethod, GrantType,
+    RegistrationError, ScopeSet, Secret, Subject, TokenDigest, TokenStore as _, UnixTime, generate_client_id,
+    generate_client_secret, secret_hint,
 };
 use oauth_memory::{MemoryStore, OsEntropy};
 use serde::Serialize;
@@ -84,9 +86,9 @@ impl CreatedBy {
     }
 }
 
-/// One of a web client's secrets: its digest (what authentication compares), its hint (`None`
-/// for a configured `client_secret_sha256`, whose plaintext the server never saw) and when it
-/// was added.
+/// One of a web client's secrets: its digest (what authentication compares), its hint (the
+/// last characters of the secret, or for a configured `client_secret_sha256`, whose plaintext
+/// the server never saw, `sha256:` and the start of the digest) and when it was added.
 #[derive(Clone)]
 struct SecretEntry {
     digest: TokenDigest,
@@ -137,7 +139,11 @@ impl Registry {
             let secrets = client
                 .secret_digests()
                 .iter()
-                .map(|d| SecretEntry { digest: *d, hint: hint.map(str::to_owned), created_at: now })
+                .map(|d| SecretEntry {
+                    digest: *d,
+                    hint: Some(hint.map_or_else(|| digest_hint(d), str::to_owned)),
+                    created_at: now,
+                })
                 .collect();
             let entry = Entry {
                 client: Arc::clone(client),
@@ -163,9 +169,18 @@ impl Registry {
         let authorization = header_text(headers, &header::AUTHORIZATION);
         let token = bearer::parse_authorization(authorization.as_deref())?;
         let record = self.store.access_token(&token.digest(), now).map_err(BearerError::from_store)?;
-        let record = record.filter(|r| self.store.has_client(&r.client_id));
+        // The token's client must still exist and still be allowed the admin scope: deleting
+        // the client, or taking the scope away from it, ends its tokens' admin rights at once.
+        let current = record.as_ref().and_then(|r| self.store.client(&r.client_id).ok().flatten());
+        let record = record.filter(|_| current.is_some());
         let origin = header_text(headers, &header::ORIGIN);
-        bearer::check(record, now, &self.required, origin.as_deref())
+        let record = bearer::check(record, now, &self.required, origin.as_deref())?;
+        // Only a client acting for itself (client credentials) administers the server: a token
+        // issued for a user (authorization code, impersonation) never does, whatever its scope,
+        // since users have no administrator role here.
+        let for_itself = matches!((&record.subject, &record.actor), (Subject::Client(_), None));
+        let still_admin = current.is_some_and(|c| self.required.is_subset(c.allowed_scopes()));
+        if for_itself && still_admin { Ok(record) } else { Err(BearerError::InsufficientScope(self.required.clone())) }
     }
 
     /// `POST /api/v1/oauth-clients`.
@@ -864,10 +879,25 @@ impl<'de> Visitor<'de> for JsonVisitor {
 }
 
 /// At most [`MAX_ECHO_CHARS`] characters of `text`, for an error description.
+/// The hint of a secret configured only by its digest (`client_secret_sha256`): `sha256:` and
+/// the digest's first 4 bytes in hex, so it can still be named in a DELETE.
+fn digest_hint(digest: &TokenDigest) -> String {
+    digest.as_bytes()[..4].iter().fold(String::from("sha256:"), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
 fn echo(text: &str) -> String {
-    let mut out: String = text.chars().take(MAX_ECHO_CHARS).collect();
-    if out.len() < text.len() {
-        out.push('…');
+    // RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E; anything else is shown
+    // as `?`, and a long name is cut with `...`.
+    let mut out: String = text
+        .chars()
+        .take(MAX_ECHO_CHARS)
+        .map(|c| if matches!(c, ' '..='!' | '#'..='[' | ']'..='~') { c } else { '?' })
+        .collect();
+    if text.chars().nth(MAX_ECHO_CHARS).is_some() {
+        out.push_str("...");
     }
     out
 }
@@ -879,9 +909,10 @@ fn object<'a>(value: &'a Json, name: &str, known: Option<&[&str]>) -> Result<&'a
     let Json::Object(members) = value else {
         return Err(ApiError::field(if name.is_empty() { "body" } else { name }, "must be a JSON object"));
     };
-    for (i, (key, _)) in members.iter().enumerate() {
+    let mut seen = std::collections::HashSet::with_capacity(members.len());
+    for (key, _) in members {
         let path = if name.is_empty() { echo(key) } else { format!("{name}.{}", echo(key)) };
-        if members[..i].iter().any(|(k, _)| k == key) {
+        if !seen.insert(key.as_str()) {
             return Err(ApiError::field(path, "repeated member"));
         }
         if let Some(known) = known {
