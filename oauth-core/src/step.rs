@@ -52,15 +52,12 @@ impl Step {
 
     /// The same step, with every response it is or will lead to readable by `origin` (the
     /// token endpoint after the client and its origin are checked). Questions that resume into
-    /// the token machine carry the origin themselves.
+    /// the token machine carry the origin themselves, and a token endpoint's [`Persist`] is
+    /// built with it.
     pub(crate) fn with_cors(self, origin: Option<&Arc<str>>) -> Self {
         let Some(origin) = origin else { return self };
         match self {
             Self::Respond(r) => Self::Respond(r.with_allow_origin(Some(Arc::clone(origin)))),
-            Self::Persist(mut q) => {
-                q.allow_origin = Some(Arc::clone(origin));
-                Self::Persist(q)
-            }
             Self::RevokeGrant(mut q) => {
                 q.allow_origin = Some(Arc::clone(origin));
                 Self::RevokeGrant(q)
@@ -406,8 +403,8 @@ impl RevokeGrant {
 /// How a failed persist is answered.
 #[derive(Debug)]
 pub(crate) enum OnFailure {
-    /// As a JSON error (token endpoint).
-    Json,
+    /// As a JSON error (token endpoint), readable by this browser origin if any.
+    Json(Option<Arc<str>>),
     /// As an error redirect (authorization endpoint).
     Redirect(authorize::RedirectTarget),
 }
@@ -421,7 +418,6 @@ pub struct Persist {
     pub(crate) now: UnixTime,
     pub(crate) success: Response,
     pub(crate) failure: OnFailure,
-    pub(crate) allow_origin: Option<Arc<str>>,
 }
 
 impl Persist {
@@ -448,12 +444,12 @@ impl Persist {
     /// issues nothing.
     pub fn resume(self, answer: Result<(), StoreError>) -> Step {
         let err = match answer {
-            Ok(()) => return Step::Respond(self.success.with_allow_origin(self.allow_origin)),
+            Ok(()) => return Step::Respond(self.success),
             Err(StoreError::GrantRevoked) => OAuthError::invalid_grant("grant revoked"),
             Err(e) => OAuthError::from_store(e),
         };
         match self.failure {
-            OnFailure::Json => Step::Respond(Response::Error(err).with_allow_origin(self.allow_origin)),
+            OnFailure::Json(origin) => Step::Respond(Response::Error(err).with_allow_origin(origin)),
             OnFailure::Redirect(target) => Step::Respond(target.error(&err)),
         }
     }

@@ -359,7 +359,6 @@ pub(crate) fn after_owner(p: Pending, decision: OwnerDecision) -> Step {
     };
     let success = p.target.redirect(&[("code", code.expose())]);
     Step::Persist(Persist {
-        allow_origin: None,
         writes: vec![Write::Code { key, record }],
         now: p.now,
         success,

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use serde::de::{self, Deserializer as _, MapAccess, Visitor};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::form::{MAX_INPUT_BYTES, MAX_NAME_BYTES, MAX_PARAMS, MAX_VALUE_BYTES, Params, WireError};
 
@@ -50,100 +50,100 @@ impl<'de> Visitor<'de> for ObjectVisitor {
             if pairs.len() == MAX_PARAMS {
                 return Err(de::Error::custom("too many members"));
             }
-            let Strict(value) = map.next_value()?;
-            let text = match value {
-                Value::String(_) if name == "user_lookup" => {
+            // The member's text as sent; strings are decoded, anything structured stays text.
+            let raw: &RawValue = map.next_value()?;
+            let text = raw.get();
+            let value = match text.as_bytes().first() {
+                Some(b'"') if name == "user_lookup" => {
                     return Err(de::Error::custom("user_lookup must be a JSON object"));
                 }
-                Value::String(s) => s,
-                Value::Null => String::new(),
-                Value::Array(items) if name == "scope" => {
-                    let mut tokens = Vec::with_capacity(items.len());
-                    for item in items {
-                        match item {
-                            Value::String(s) => tokens.push(s),
-                            _ => return Err(de::Error::custom("scope array must hold strings")),
-                        }
-                    }
-                    tokens.join(" ")
+                Some(b'"') => serde_json::from_str::<String>(text).map_err(de::Error::custom)?,
+                Some(b'n') => String::new(),
+                Some(b'[') if name == "scope" => serde_json::from_str::<Vec<String>>(text)
+                    .map_err(|_| de::Error::custom("scope array must hold strings"))?
+                    .join(" "),
+                Some(b'{' | b'[') => {
+                    // Kept as its exact text, so that whoever reads it (the impersonation
+                    // grant's user_lookup) sees every member, repeats included, and refuses them.
+                    // Checked here too, so no reader can take a later copy.
+                    no_repeated_members(text).map_err(de::Error::custom)?;
+                    text.to_owned()
                 }
-                other => other.to_string(),
+                _ => text.to_owned(),
             };
-            pairs.push((name, text));
+            pairs.push((name, value));
         }
         Ok(pairs)
     }
 }
 
-/// A JSON value read with every object checked for repeated members (serde_json's own `Value`
-/// keeps the last copy silently). Nesting is bounded by serde_json's recursion limit (128).
-struct Strict(Value);
+/// Checks that no object inside `text` (valid JSON) repeats a member.
+fn no_repeated_members(text: &str) -> Result<(), &'static str> {
+    serde_json::from_str::<Strict>(text).map(|_| ()).map_err(|e| {
+        // The other failure is nesting beyond serde_json's recursion limit.
+        if e.to_string().starts_with(DUPLICATE) { DUPLICATE } else { "nested too deeply" }
+    })
+}
+
+/// A JSON value walked with every object checked for repeated members (serde_json's own
+/// `Value` keeps the last copy silently). Nothing is kept. Nesting is bounded by serde_json's
+/// recursion limit (128).
+struct Strict;
 
 impl<'de> de::Deserialize<'de> for Strict {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(Strict)
+        deserializer.deserialize_any(StrictVisitor)
     }
 }
 
 struct StrictVisitor;
 
 impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Value;
+    type Value = Strict;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Strict, E> {
+        Ok(Strict)
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Strict, E> {
+        Ok(Strict)
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Strict, E> {
+        Ok(Strict)
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Strict, E> {
+        Ok(Strict)
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Strict, E> {
+        Ok(Strict)
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+    fn visit_unit<E: de::Error>(self) -> Result<Strict, E> {
+        Ok(Strict)
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+        while seq.next_element::<Strict>()?.is_some() {}
+        Ok(Strict)
     }
 
-    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(Strict(v)) = seq.next_element()? {
-            items.push(v);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = serde_json::Map::new();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+        let mut names: Vec<String> = Vec::new();
         while let Some(name) = map.next_key::<String>()? {
-            if object.contains_key(&name) {
+            if names.contains(&name) {
                 return Err(de::Error::custom(DUPLICATE));
             }
-            let Strict(v) = map.next_value()?;
-            object.insert(name, v);
+            names.push(name);
+            map.next_value::<Strict>()?;
         }
-        Ok(Value::Object(object))
+        Ok(Strict)
     }
 }
 
@@ -180,10 +180,25 @@ mod tests {
         assert_eq!(parse_json_object(deep), Err(WireError::DuplicateMember));
         let as_string = br#"{"user_lookup":"{\"field\":\"userId\",\"value\":\"u1\"}"}"#;
         assert_eq!(parse_json_object(as_string), Err(WireError::BadJson));
-        // Nested values keep their order and escapes through the round trip.
-        let p = parse_json_object(br#"{"user_lookup":{"value":"a\"b","field":"subject"}}"#).unwrap();
-        assert_eq!(p.get("user_lookup").unwrap(), Some(r#"{"field":"subject","value":"a\"b"}"#));
+        // Nested values are kept exactly as sent.
+        let p = parse_json_object(br#"{"user_lookup": {"value":"a\"b", "field":"subject"} }"#).unwrap();
+        assert_eq!(p.get("user_lookup").unwrap(), Some(r#"{"value":"a\"b", "field":"subject"}"#));
+        let p = parse_json_object(br#"{"s":"\u00e9\n","b":true,"n":-1.5e3,"a":[1,{"x":null}]}"#).unwrap();
+        assert_eq!(p.get("s").unwrap(), Some("\u{e9}\n"));
+        assert_eq!(p.get("b").unwrap(), Some("true"));
+        assert_eq!(p.get("n").unwrap(), Some("-1.5e3"));
+        assert_eq!(p.get("a").unwrap(), Some(r#"[1,{"x":null}]"#));
         let nested = format!("{{\"x\":{}1{}}}", "[".repeat(200), "]".repeat(200));
         assert_eq!(parse_json_object(nested.as_bytes()), Err(WireError::BadJson));
+    }
+
+    #[test]
+    fn very_deep_nesting_is_refused_without_overflow() {
+        for depth in [129, 1000, 30_000] {
+            let body = format!("{{\"x\":{}1{}}}", "[".repeat(depth), "]".repeat(depth));
+            assert!(parse_json_object(body.as_bytes()).is_err(), "{depth}");
+            let body = format!("{{\"x\":{}1{}}}", "{\"a\":".repeat(depth), "}".repeat(depth));
+            assert!(parse_json_object(body.as_bytes()).is_err(), "{depth}");
+        }
     }
 }

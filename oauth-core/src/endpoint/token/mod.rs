@@ -313,10 +313,9 @@ impl Ctx {
                 expires_in: lifetime,
                 scope: issue.scope,
                 refresh_token,
-                allow_origin: None,
+                allow_origin: self.cors.clone(),
             }),
-            failure: OnFailure::Json,
-            allow_origin: self.cors.clone(),
+            failure: OnFailure::Json(self.cors.clone()),
         })
     }
 }
