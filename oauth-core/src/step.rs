@@ -54,6 +54,7 @@ impl Step {
     /// token endpoint after the client and its origin are checked). Questions that resume into
     /// the token machine carry the origin themselves, and a token endpoint's [`Persist`] is
     /// built with it.
+    #[inline]
     pub(crate) fn with_cors(self, origin: Option<&Arc<str>>) -> Self {
         let Some(origin) = origin else { return self };
         match self {
