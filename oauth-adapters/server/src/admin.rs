@@ -260,7 +260,7 @@ impl Registry {
         if let Ok(location) = HeaderValue::from_str(&format!("{BASE}/{client_id}")) {
             response.headers_mut().insert(header::LOCATION, location);
         }
-        tracing::info!(client_id, by = caller, "admin: client created");
+        tracing::info!(target: "oauth::audit", client_id, by = caller, "admin: client created");
         Ok(response)
     }
 
@@ -290,7 +290,7 @@ impl Registry {
         let client = draft.build(id, &base, &entry.secrets, Some(entry.client.require_pkce()))?;
         let entry = Entry { client: Arc::new(client), description: draft.description, ..entry.clone() };
         self.commit(&mut clients, entry);
-        tracing::info!(client_id = id, by = caller, "admin: client updated");
+        tracing::info!(target: "oauth::audit", client_id = id, by = caller, "admin: client updated");
         Ok(no_content())
     }
 
@@ -304,7 +304,7 @@ impl Registry {
         let client = draft.build(id, &base, &entry.secrets, Some(entry.client.require_pkce()))?;
         let entry = Entry { client: Arc::new(client), ..entry.clone() };
         self.commit(&mut clients, entry);
-        tracing::info!(client_id = id, by = caller, "admin: consent method changed");
+        tracing::info!(target: "oauth::audit", client_id = id, by = caller, "admin: consent method changed");
         Ok(no_content())
     }
 
@@ -315,7 +315,7 @@ impl Registry {
         clients.remove(id).ok_or_else(ApiError::no_client)?;
         self.store.remove_client(id, now);
         drop(clients);
-        tracing::info!(client_id = id, by = caller, "admin: client deleted");
+        tracing::info!(target: "oauth::audit", client_id = id, by = caller, "admin: client deleted");
         Ok(no_content())
     }
 
@@ -348,7 +348,7 @@ impl Registry {
         let entry = Entry { client: Arc::new(client), secrets, ..entry.clone() };
         self.commit(&mut clients, entry);
         drop(clients);
-        tracing::info!(client_id = id, by = caller, "admin: client secret added");
+        tracing::info!(target: "oauth::audit", client_id = id, by = caller, "admin: client secret added");
         let body = NewSecret { client_secret: secret.expose(), hint: &hint, created_at: rfc3339(now) };
         Ok(json(StatusCode::CREATED, &body))
     }
@@ -372,7 +372,7 @@ impl Registry {
         let client = draft.build(id, &base, &secrets, Some(entry.client.require_pkce()))?;
         let entry = Entry { client: Arc::new(client), secrets, ..entry.clone() };
         self.commit(&mut clients, entry);
-        tracing::info!(client_id = id, by = caller, "admin: client secret deleted");
+        tracing::info!(target: "oauth::audit", client_id = id, by = caller, "admin: client secret deleted");
         Ok(no_content())
     }
 

@@ -92,6 +92,11 @@
 //!   `password`, `csrf_token` and `decision` (`approve` | `deny`). Valid credentials in that
 //!   post satisfy `prompt=login` and `max_age` for the request.
 //! - Signed in and consent needed: a consent page posting back the same way.
+//! - An approval posted from a page is remembered per user and client, as the union of the
+//!   scopes approved (in memory, at most 100 000 user-client pairs, the least recently used
+//!   forgotten first). With a usable session, a request whose scopes were all approved before
+//!   gets a code without a page; `prompt=consent` always shows the page; a remembered approval
+//!   never replaces signing in; denials are not remembered.
 //! - Every post must carry a `csrf_token` equal to the `csrf` cookie (`__Host-csrf` behind
 //!   https; double submit, compared in constant time) and no `Origin` other than the issuer's;
 //!   otherwise 400 and no code.
@@ -102,7 +107,9 @@
 //!
 //! ## Logging
 //! `tracing` with `RUST_LOG` (default `info`): one line per request with method, path (never the
-//! query), status and duration. Secrets, codes, tokens and passwords are never logged.
+//! query), status and duration; audit lines (`oauth::audit` target) for every impersonation
+//! token issued (acting client and user) and every change made through the admin API. Secrets,
+//! codes, tokens and passwords are never logged.
 
 mod admin;
 pub mod config;
