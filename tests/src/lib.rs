@@ -396,6 +396,22 @@ pub fn enc(value: &str) -> String {
     out
 }
 
+/// An authorization query (`response_type=code`) for `client_id` with `redirect_uri`, `scope`,
+/// the PKCE challenge [`C1`] (S256), `state=s1`, and `extra` parameters appended.
+pub fn authz(client_id: &str, redirect_uri: &str, scope: &str, extra: &[(&str, &str)]) -> String {
+    let mut p = vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
+        ("scope", scope),
+        ("state", "s1"),
+        ("code_challenge", C1),
+        ("code_challenge_method", "S256"),
+    ];
+    p.extend_from_slice(extra);
+    query(&p)
+}
+
 /// A query string or form body from name/value pairs, each percent-encoded with [`enc`],
 /// repeats kept in order.
 #[must_use]

@@ -569,21 +569,6 @@ async fn futures_join_all<F: Future<Output = Reply>>(futures: impl Iterator<Item
 // Consent.
 // =============================================================================================
 
-/// An authorization query for `client_id` with `scope`, PKCE [`C1`] and `state=s1`.
-fn authz(client_id: &str, redirect_uri: &str, scope: &str, extra: &[(&str, &str)]) -> String {
-    let mut p = vec![
-        ("response_type", "code"),
-        ("client_id", client_id),
-        ("redirect_uri", redirect_uri),
-        ("scope", scope),
-        ("state", "s1"),
-        ("code_challenge", C1),
-        ("code_challenge_method", "S256"),
-    ];
-    p.extend_from_slice(extra);
-    query(&p)
-}
-
 /// The cookies a browser keeps for the server (name, value).
 #[derive(Default)]
 struct Jar(Vec<(String, String)>);

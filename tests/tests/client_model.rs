@@ -1056,21 +1056,6 @@ async fn pages_server() -> TestServer {
     TestServer::start(REQUIREMENT_FIXTURE_PAGES).await
 }
 
-/// An authorization query for `client_id` with `scope`, PKCE [`C1`], `state=s1`, and `extra`.
-fn authz(client_id: &str, redirect_uri: &str, scope: &str, extra: &[(&str, &str)]) -> String {
-    let mut p = vec![
-        ("response_type", "code"),
-        ("client_id", client_id),
-        ("redirect_uri", redirect_uri),
-        ("scope", scope),
-        ("state", "s1"),
-        ("code_challenge", C1),
-        ("code_challenge_method", "S256"),
-    ];
-    p.extend_from_slice(extra);
-    query(&p)
-}
-
 /// `web1` (consent required) asking for `scope`.
 fn web1(scope: &str, extra: &[(&str, &str)]) -> String {
     authz("web1", CB_WEB1, scope, extra)
