@@ -341,6 +341,12 @@ impl ServerConfig {
     pub fn enabled_users(&self) -> Vec<&str> {
         self.users.iter().filter(|u| !u.disabled).map(|u| u.id.as_str()).collect()
     }
+
+    /// The ids of the configured users that are disabled, in file order.
+    #[must_use]
+    pub fn disabled_users(&self) -> Vec<&str> {
+        self.users.iter().filter(|u| u.disabled).map(|u| u.id.as_str()).collect()
+    }
 }
 
 /// Checks `issuer` with the core's rules: `https`, or `http` on a loopback host.

@@ -6,13 +6,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use oauth_core::AppType;
+use oauth_core::{AppType, ConsentMethod, GrantType};
 use oauth_server::ServerConfig;
 use oauth_server::config::DEMO_TOML;
 use tracing_subscriber::EnvFilter;
 
 /// An OAuth 2 authorization server (authorization code with PKCE, client credentials, refresh
-/// tokens). Without --config it runs a demo configuration whose secrets are public.
+/// tokens, user impersonation, per-client browser origins, and an admin API for clients under
+/// /api/v1/oauth-clients). Without --config it runs a demo configuration whose secrets are
+/// public.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
@@ -158,6 +160,13 @@ fn print_banner(config: &ServerConfig, base: &str, issuer: &str, demo: bool) {
         for uri in c.redirect_uris() {
             println!("  {:<18} redirect_uri: {uri}", "");
         }
+        if !c.allowed_origins().is_empty() {
+            println!("  {:<18} allowed_origins: {}", "", c.allowed_origins().join(" "));
+        }
+        if c.allows_grant(GrantType::AuthorizationCode) {
+            let consent = if c.consent() == ConsentMethod::Trusted { "trusted (no page)" } else { "required" };
+            println!("  {:<18} consent: {consent}", "");
+        }
     }
     println!();
     println!("Users:");
@@ -166,6 +175,9 @@ fn print_banner(config: &ServerConfig, base: &str, issuer: &str, demo: bool) {
             Some(pw) => println!("  {id}  password: {pw}"),
             None => println!("  {id}"),
         }
+    }
+    for id in config.disabled_users() {
+        println!("  {id}  (disabled: cannot sign in or be impersonated)");
     }
     if let Some(user) = config.dev_login() {
         println!();
