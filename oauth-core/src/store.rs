@@ -254,14 +254,19 @@ pub trait RefreshStore: Send + Sync {
 /// refresh token of that grant must read as missing or inactive, *including records persisted
 /// later*: a replay can revoke a grant between the take that won and the persist of its tokens.
 /// A store meets this either by remembering the revocation (a tombstone) and keeping later
-/// records of the grant inactive, or by refusing such a persist with
+/// records of the grant inactive (answering `Ok`), or by refusing such a persist with
 /// [`StoreError::GrantRevoked`]; it must never leave a credential of a revoked grant active.
+/// `persist` never overwrites: a batch holding a digest that is already stored (or one digest
+/// twice) is refused with an error and nothing is written. A `revoke_grant` that fails may have
+/// revoked part of the grant, never more; the caller answers `server_error` and the grant may
+/// be revoked again. The suite in the `oauth-store-contract` crate checks all of this.
 pub trait TokenStore: Send + Sync {
     /// Writes `writes` atomically.
     ///
     /// # Errors
     /// [`StoreError::GrantRevoked`] when the grant was revoked and the store refuses the write;
-    /// other [`StoreError`]s when the store fails (then nothing was written).
+    /// another [`StoreError`] when the store fails or a digest is already stored (then nothing
+    /// was written).
     fn persist(&self, writes: Vec<Write>, now: UnixTime) -> Result<(), StoreError>;
 
     /// Revokes every credential of `grant_id` (RFC 6749 §4.1.2, §10.5; RFC 7009 §2.1).
