@@ -582,9 +582,19 @@ pub enum BodyError {
 /// [`BodyError::TooLarge`] or [`BodyError::Unreadable`], as above.
 pub async fn read_limited_body(headers: &HeaderMap, mut body: Body, limit: usize) -> Result<Vec<u8>, BodyError> {
     let declared = header_text(headers, &header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok());
+    let mut too_large = declared.is_some_and(|n| n > limit as u64);
+    // RFC 9110 §10.1.1: a client that asked `Expect: 100-continue` has not sent the body yet, and
+    // one that announced more than can be drained would only be reset later: answer at once,
+    // without reading (hyper then closes the connection rather than reuse it).
+    let expects_continue = headers
+        .get_all(header::EXPECT)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|t| t.trim().eq_ignore_ascii_case("100-continue")));
+    if too_large && (expects_continue || declared.is_some_and(|n| n > MAX_DRAIN_BYTES as u64)) {
+        return Err(BodyError::TooLarge);
+    }
     let mut buf = Vec::new();
     let mut seen: usize = 0;
-    let mut too_large = declared.is_some_and(|n| n > limit as u64);
     while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
         let Ok(frame) = frame else { return Err(BodyError::Unreadable) };
         let Ok(data) = frame.into_data() else { continue };

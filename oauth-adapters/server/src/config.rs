@@ -169,10 +169,33 @@ fn serde_error(prefix: &str, message: &str) -> ConfigError {
         let key = quoted(rest).unwrap_or_default();
         return ConfigError::new(join(&key), "required");
     }
+    // serde quotes the offending value (``invalid type: integer `123`, expected a string``);
+    // that value may be a secret or a password, so it never reaches the message.
+    let reason = if first.starts_with("invalid ") { without_quoted_values(first) } else { first.to_owned() };
     match message.lines().rev().find_map(|l| l.strip_prefix("in ")).and_then(quoted) {
-        Some(key) => ConfigError::new(join(&key), first),
-        None => ConfigError::new(if prefix.is_empty() { "(file)" } else { prefix }, first),
+        Some(key) => ConfigError::new(join(&key), reason),
+        None => ConfigError::new(if prefix.is_empty() { "(file)" } else { prefix }, reason),
     }
+}
+
+/// `message` with every backquoted value removed (`` `x` `` and the space before it).
+fn without_quoted_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut parts = message.split('`');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    // Odd parts are inside backquotes; an unmatched backquote drops the rest.
+    let rest: Vec<&str> = parts.collect();
+    for (i, part) in rest.iter().enumerate() {
+        if i % 2 == 1 {
+            if out.ends_with(' ') && part.starts_with([',', ' ']) {
+                out.pop();
+            }
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 impl ServerConfig {
@@ -618,6 +641,9 @@ disabled = true
     fn top_level_errors_name_the_field() {
         assert_eq!(err("colour = 1"), "colour: unknown field");
         assert!(err("issuer = 1").starts_with("issuer: invalid type"));
+        let e = err("[[clients]]\nclient_id = \"a\"\napp_type = \"web\"\nclient_secret = 918273645546372819\n");
+        assert_eq!(e, "clients[0].client_secret: invalid type: integer, expected a string");
+        assert_eq!(without_quoted_values("a `x` b `y`, c"), "a b, c");
         assert!(err("listen = \"nowhere\"").starts_with("listen: "));
         assert!(err("issuer = \"http://as.example\"").starts_with("issuer: must be an https URL"));
         assert!(err("issuer = \"https://as.example?x=1\"").starts_with("issuer: "));
