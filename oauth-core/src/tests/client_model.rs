@@ -383,3 +383,22 @@ fn refresh_narrows_to_the_clients_current_scopes() {
     let r = refresh(&store, &rt, "", t(5));
     assert_eq!(tokens(&r).scope.as_str(), "offline_access");
 }
+
+#[test]
+fn a_code_is_narrowed_to_the_clients_current_scopes() {
+    let (config, mut store) = fixture();
+    let code = code_for_client_a(&config, &store, t(0));
+    // An administrator takes offline_access away before the code is redeemed.
+    store.clients.insert("client-a".into(), client_a_with_scopes(&["read", "write"]));
+    let r = redeem_client_a(&config, &store, &code, t(1));
+    assert_eq!(tokens(&r).scope.as_str(), "read");
+    assert!(tokens(&r).refresh_token.is_none());
+    // Nothing left: invalid_grant.
+    let code = {
+        store.clients.insert("client-a".into(), client_a_with_scopes(&["read", "offline_access"]));
+        code_for_client_a(&config, &store, t(2))
+    };
+    store.clients.insert("client-a".into(), client_a_with_scopes(&["write"]));
+    let r = redeem_client_a(&config, &store, &code, t(3));
+    assert_eq!((status(&r), error_code(&r)), (400, "invalid_grant"));
+}

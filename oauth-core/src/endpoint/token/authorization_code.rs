@@ -95,13 +95,19 @@ fn code_taken(p: CodePending, answer: Result<TokenState<CodeRecord>, StoreError>
         return Step::error(OAuthError::invalid_grant("code_verifier does not match"));
     }
     let ctx = p.ctx;
-    let refresh = (record.scope.contains("offline_access") && ctx.client.allows_grant(GrantType::RefreshToken))
-        .then(|| (record.scope.clone(), record.auth_time, ctx.now.plus(ctx.config.lifetimes().refresh_token)));
+    // The approved scope, narrowed to what the client is still allowed: an administrator may
+    // have taken a scope away since the code was issued (as the refresh grant does).
+    let scope = record.scope.intersection(ctx.client.allowed_scopes());
+    if scope.is_empty() {
+        return Step::error(OAuthError::invalid_grant("the client may no longer be granted this scope"));
+    }
+    let refresh = (scope.contains("offline_access") && ctx.client.allows_grant(GrantType::RefreshToken))
+        .then(|| (scope.clone(), record.auth_time, ctx.now.plus(ctx.config.lifetimes().refresh_token)));
     ctx.issue(Issue {
         grant_id: Some(record.grant_id),
         subject: Subject::User(record.subject),
         actor: None,
-        scope: record.scope,
+        scope,
         refresh,
     })
 }
