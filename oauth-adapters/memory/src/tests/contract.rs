@@ -1,6 +1,8 @@
-//! The security contracts of `oauth_core::store`, one test per rule.
+//! The security contracts of `oauth_core::store` as `MemoryStore` meets them: the details the
+//! storage contract suite (`oauth-store-contract`, run by `tests/contract_suite.rs`) leaves to
+//! each store (the error it answers, tombstones, purging, the grant index, lock poisoning).
 
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 
 use oauth_core::{
     ClientRegistry, CodeStore, GrantId, RefreshStore, StoreError, TokenDigest, TokenState, TokenStore, UnixTime, Write,
@@ -53,33 +55,6 @@ fn client_registry_exact_lookup_replace_remove() {
 }
 
 #[test]
-fn take_code_of_another_client_is_missing_and_left_unused() {
-    let store = MemoryStore::new();
-    let k = digest(1);
-    persisted(&store, &[code(k, "g1", 160)], 100);
-    assert_eq!(store.take_code(&k, "client-b", t(100)).unwrap(), TokenState::Missing);
-    assert!(matches!(store.take_code(&k, "client-a", t(100)).unwrap(), TokenState::Active(_)));
-    assert_eq!(store.take_code(&k, "client-b", t(101)).unwrap(), TokenState::Missing);
-    assert!(matches!(store.take_code(&k, "client-a", t(101)).unwrap(), TokenState::Used(_)));
-}
-
-#[test]
-fn take_code_active_once_then_used_until_expiry() {
-    let store = MemoryStore::new();
-    let k = digest(1);
-    persisted(&store, &[code(k, "g1", 160)], 100);
-    assert!(
-        matches!(store.take_code(&k, "client-a", t(100)).unwrap(), TokenState::Active(r) if r.expires_at == t(160))
-    );
-    for now in [100, 101, 159] {
-        assert!(matches!(store.take_code(&k, "client-a", t(now)).unwrap(), TokenState::Used(_)), "used at {now}");
-    }
-    assert_eq!(store.take_code(&k, "client-a", t(160)).unwrap(), TokenState::Missing, "expired at expires_at");
-    assert_eq!(store.take_code(&digest(2), "client-a", t(100)).unwrap(), TokenState::Missing, "unknown");
-    store.check_invariants();
-}
-
-#[test]
 fn an_expired_unused_code_is_missing() {
     let store = MemoryStore::new();
     persisted(&store, &[code(digest(1), "g1", 160)], 100);
@@ -87,106 +62,6 @@ fn an_expired_unused_code_is_missing() {
     // The take at 160 also purged it.
     assert_eq!(store.code_count(), 0);
     assert_eq!(store.grant_count(), 0);
-}
-
-#[test]
-fn credentials_of_one_kind_are_invisible_to_the_others() {
-    let store = MemoryStore::new();
-    let (c, a, r) = (digest(1), digest(2), digest(3));
-    persisted(&store, &[code(c, "g1", 1000)], 0);
-    persisted(&store, &[access(a, "g1", 1000), refresh(r, "g1", 1000)], 0);
-    assert_eq!(store.take_code(&a, "client-a", t(0)).unwrap(), TokenState::Missing);
-    assert_eq!(store.take_code(&r, "client-a", t(0)).unwrap(), TokenState::Missing);
-    assert_eq!(store.take_refresh_token(&c, t(0)).unwrap(), TokenState::Missing);
-    assert_eq!(store.refresh_token(&a, t(0)).unwrap(), TokenState::Missing);
-    assert!(store.access_token(&c, t(0)).unwrap().is_none());
-    assert!(store.access_token(&r, t(0)).unwrap().is_none());
-    // None of those probes changed anything.
-    assert!(matches!(store.take_code(&c, "client-a", t(0)).unwrap(), TokenState::Active(_)));
-    assert!(matches!(store.take_refresh_token(&r, t(0)).unwrap(), TokenState::Active(_)));
-    assert!(store.access_token(&a, t(0)).unwrap().is_some());
-}
-
-/// Runs `take` on 16 threads released together by a barrier; returns how many saw `Active`.
-fn race<F>(take: F) -> usize
-where
-    F: Fn() -> bool + Send + Sync + 'static,
-{
-    const THREADS: usize = 16;
-    let take = Arc::new(take);
-    let barrier = Arc::new(Barrier::new(THREADS));
-    let handles: Vec<_> = (0..THREADS)
-        .map(|_| {
-            let (take, barrier) = (Arc::clone(&take), Arc::clone(&barrier));
-            std::thread::spawn(move || {
-                barrier.wait();
-                take()
-            })
-        })
-        .collect();
-    handles.into_iter().map(|h| h.join().expect("taker thread ran")).filter(|&active| active).count()
-}
-
-#[test]
-fn racing_code_takes_yield_exactly_one_active() {
-    let store = Arc::new(MemoryStore::new());
-    for round in 0..25 {
-        let k = digest(round);
-        persisted(&store, &[code(k, &format!("g{round}"), 1000)], 0);
-        let s = Arc::clone(&store);
-        let active = race(move || match s.take_code(&k, "client-a", t(10)).unwrap() {
-            TokenState::Active(_) => true,
-            TokenState::Used(_) => false,
-            other => panic!("a taken code must read as used, got {other:?}"),
-        });
-        assert_eq!(active, 1, "round {round}");
-    }
-    store.check_invariants();
-}
-
-#[test]
-fn racing_refresh_takes_yield_exactly_one_active() {
-    let store = Arc::new(MemoryStore::new());
-    for round in 0..25 {
-        let k = digest(round);
-        persisted(&store, &[refresh(k, &format!("g{round}"), 1000)], 0);
-        let s = Arc::clone(&store);
-        let active = race(move || match s.take_refresh_token(&k, t(10)).unwrap() {
-            TokenState::Active(_) => true,
-            TokenState::Used(_) => false,
-            other => panic!("a rotated token must read as used, got {other:?}"),
-        });
-        assert_eq!(active, 1, "round {round}");
-    }
-    store.check_invariants();
-}
-
-#[test]
-fn refresh_lookup_is_read_only_and_take_rotates() {
-    let store = MemoryStore::new();
-    let k = digest(7);
-    persisted(&store, &[refresh(k, "g1", 500)], 0);
-    for _ in 0..3 {
-        assert!(matches!(store.refresh_token(&k, t(10)).unwrap(), TokenState::Active(_)));
-    }
-    assert!(matches!(store.take_refresh_token(&k, t(10)).unwrap(), TokenState::Active(_)));
-    assert!(matches!(store.refresh_token(&k, t(10)).unwrap(), TokenState::Used(_)));
-    assert!(matches!(store.take_refresh_token(&k, t(11)).unwrap(), TokenState::Used(_)));
-    // Kept as used until its expires_at, for reuse detection.
-    assert!(matches!(store.refresh_token(&k, t(499)).unwrap(), TokenState::Used(_)));
-    assert_eq!(store.refresh_token(&k, t(500)).unwrap(), TokenState::Missing);
-    assert_eq!(store.take_refresh_token(&k, t(500)).unwrap(), TokenState::Missing);
-    assert_eq!(store.refresh_token(&digest(8), t(10)).unwrap(), TokenState::Missing);
-}
-
-#[test]
-fn access_token_until_expiry() {
-    let store = MemoryStore::new();
-    let k = digest(3);
-    persisted(&store, &[access(k, "g1", 3600)], 0);
-    assert_eq!(store.access_token(&k, t(3599)).unwrap().unwrap().expires_at, t(3600));
-    assert!(store.access_token(&k, t(3600)).unwrap().is_none());
-    assert!(store.access_token(&digest(4), t(0)).unwrap().is_none());
 }
 
 #[test]
