@@ -15,6 +15,8 @@
 //! - [`TestServer::admin`] and [`TestServer::admin_token`] drive the admin API
 //!   (`/api/v1/oauth-clients`), [`TestServer::preflight`] sends CORS preflights, and
 //!   [`Browser`] keeps cookies and submits the login and consent pages' forms;
+//! - [`raw_request`] and [`raw_token_form`] write requests by hand (any bytes), and
+//!   [`TestServer::race`] sends many of them on separate connections at the same instant;
 //! - the PKCE pairs ([`V1`]/[`C1`], [`V2`]/[`C2`], [`V42`]/[`C42`], [`V_RFC7636`]/[`C_RFC7636`])
 //!   and the `Authorization: Basic` header values of the registry are constants.
 //!
@@ -1212,6 +1214,100 @@ impl Reply {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Raw requests and races (issue 5).
+// ---------------------------------------------------------------------------------------------
+
+/// A complete HTTP/1.1 request written by hand: `<method> <target> HTTP/1.1`, `Host`,
+/// `Connection: close`, the header fields `headers` exactly as given (values are bytes, so a
+/// test can send ones that are not UTF-8), and, when `body` is set, `Content-Length` and the
+/// body.
+#[must_use]
+pub fn raw_request(method: &str, target: &str, headers: &[(&str, &[u8])], body: Option<&[u8]>) -> Vec<u8> {
+    let mut out = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n").into_bytes();
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    if let Some(b) = body {
+        out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", b.len()).as_bytes());
+        out.extend_from_slice(b);
+    } else {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// A hand-written `POST /oauth/token` with an `application/x-www-form-urlencoded` `body` and,
+/// when set, that `Authorization` value (see [`raw_request`]).
+#[must_use]
+pub fn raw_token_form(body: &str, authorization: Option<&str>) -> Vec<u8> {
+    let mut headers: Vec<(&str, &[u8])> = vec![("Content-Type", b"application/x-www-form-urlencoded")];
+    if let Some(a) = authorization {
+        headers.push(("Authorization", a.as_bytes()));
+    }
+    raw_request("POST", "/oauth/token", &headers, Some(body.as_bytes()))
+}
+
+impl TestServer {
+    /// The server's socket address as `127.0.0.1:<port>`.
+    #[must_use]
+    pub fn addr(&self) -> &str {
+        self.base_url.trim_start_matches("http://")
+    }
+
+    /// Sends every request of `requests` (complete HTTP/1.1 requests that ask for
+    /// `Connection: close`, such as [`raw_request`] builds) on its own connection, all at once,
+    /// and returns the replies in the same order.
+    ///
+    /// Last-byte synchronisation: every connection is opened and sent all of its request but
+    /// the last byte; when all are ready the last bytes go out together, so the server sees
+    /// complete requests at the same instant and handles them concurrently (on as many worker
+    /// threads as the test's runtime has). Each exchange is bounded by [`REQUEST_TIMEOUT`] and
+    /// reads at most 1 MiB.
+    ///
+    /// # Panics
+    /// On a transport error, a timeout, or a response that is not HTTP/1.x.
+    pub async fn race(&self, requests: &[Vec<u8>]) -> Vec<Reply> {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));
+        let mut tasks = Vec::with_capacity(requests.len());
+        for request in requests {
+            let addr = self.addr().to_owned();
+            let request = request.clone();
+            let barrier = std::sync::Arc::clone(&barrier);
+            tasks.push(tokio::spawn(async move {
+                let exchange = async {
+                    let (head, last) = request.split_at(request.len().saturating_sub(1));
+                    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+                    stream.set_nodelay(true)?;
+                    stream.write_all(head).await?;
+                    barrier.wait().await;
+                    stream.write_all(last).await?;
+                    let mut buf = Vec::new();
+                    stream.take(1024 * 1024).read_to_end(&mut buf).await?;
+                    Ok::<_, std::io::Error>(buf)
+                };
+                match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
+                    Ok(Ok(buf)) => parse_raw_response(&buf),
+                    Ok(Err(e)) => panic!("raced HTTP exchange failed: {e}"),
+                    Err(_) => panic!("raced HTTP exchange timed out after {REQUEST_TIMEOUT:?}"),
+                }
+            }));
+        }
+        let mut replies = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            match task.await {
+                Ok(r) => replies.push(r),
+                Err(e) => panic!("a raced request failed: {e}"),
+            }
+        }
+        replies
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // A browser for the login and consent pages.
 // ---------------------------------------------------------------------------------------------
 
@@ -1228,6 +1324,13 @@ impl<'s> Browser<'s> {
     #[must_use]
     pub const fn new(server: &'s TestServer) -> Self {
         Self { server, cookies: Vec::new() }
+    }
+
+    /// The value of cookie `name`, if set (for example to check that a session id never
+    /// appears in a log).
+    #[must_use]
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// Whether cookie `name` is set.
@@ -1360,9 +1463,24 @@ pub fn html_unescape(text: &str) -> String {
 
 /// Parses an HTTP/1.x response read to the end of the connection.
 fn parse_raw_response(buf: &[u8]) -> Reply {
-    let Some(split) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
-        panic!("raw HTTP response without a complete head ({} bytes)", buf.len());
-    };
+    Reply::from_raw(buf).unwrap_or_else(|| panic!("raw HTTP response without a complete head ({} bytes)", buf.len()))
+}
+
+impl Reply {
+    /// Parses an HTTP/1.x response read to the end of the connection (`Content-Length` and
+    /// chunked bodies); `None` when `buf` holds no complete response head.
+    ///
+    /// # Panics
+    /// When the head's status line is not HTTP/1.x.
+    #[must_use]
+    pub fn from_raw(buf: &[u8]) -> Option<Self> {
+        let split = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
+        Some(parse_raw_head_and_body(buf, split))
+    }
+}
+
+/// [`Reply::from_raw`] once the end of the head (`split`, the index of `\r\n\r\n`) is known.
+fn parse_raw_head_and_body(buf: &[u8], split: usize) -> Reply {
     let head = String::from_utf8_lossy(&buf[..split]).into_owned();
     let mut raw_body = &buf[split + 4..];
     let mut lines = head.split("\r\n");
