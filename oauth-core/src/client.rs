@@ -426,6 +426,39 @@ fn split_loopback(uri: &str) -> Option<(&'static str, &str)> {
     (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?')).then_some((host, rest))
 }
 
+/// Whether `authority` (no user information) is `host[:port]`: a host of non-empty labels of
+/// letters, digits, `-` and `_`, or a bracketed IPv6 literal, and a port of 1 to 65535.
+fn valid_authority(authority: &str) -> bool {
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let Some((inside, after)) = v6.split_once(']') else { return false };
+        if inside.is_empty() || !inside.bytes().all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.')) {
+            return false;
+        }
+        match after.strip_prefix(':') {
+            Some(p) => (None, Some(p)),
+            None if after.is_empty() => (None, None),
+            None => return false,
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((h, p)) => (Some(h), Some(p)),
+            None => (Some(authority), None),
+        }
+    };
+    let host_ok = host.is_none_or(|h| {
+        !h.is_empty()
+            && h.split('.')
+                .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    });
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
+    });
+    host_ok && port_ok
+}
+
 fn validate_redirect_uri(uri: &str, app_type: AppType) -> Result<(), RegistrationError> {
     const F: &str = "redirect_uris";
     if uri.len() > MAX_REDIRECT_URI_BYTES {
@@ -454,6 +487,9 @@ fn validate_redirect_uri(uri: &str, app_type: AppType) -> Result<(), Registratio
             let host = authority.split(['/', '?']).next().unwrap_or("");
             if host.is_empty() || host.contains('@') {
                 return Err(reg_err(F, "https URIs need a host and no user information"));
+            }
+            if !valid_authority(host) {
+                return Err(reg_err(F, "the host or port is malformed"));
             }
             Ok(())
         }
@@ -590,6 +626,25 @@ mod tests {
         assert_eq!(e(reg("a", AppType::Web, &["/cb"])), "redirect_uris");
         assert_eq!(e(reg("a", AppType::Web, &["https://a.example/cb#x"])), "redirect_uris");
         assert_eq!(e(reg("a", AppType::Web, &["http://app.example/cb"])), "redirect_uris");
+        for bad in [
+            "https://:443/cb",
+            "https://[/cb",
+            "https://a.example:99999/cb",
+            "https://./cb",
+            "https://%00/cb",
+            "https://a..example/cb",
+            "https://a.example:/cb",
+        ] {
+            assert_eq!(e(reg("a", AppType::Web, &[bad])), "redirect_uris", "{bad}");
+        }
+        for good in [
+            "https://a.example:8443/cb?x=1",
+            "https://[::1]:8443/cb",
+            "https://my_host.example/cb",
+            "https://A.Example/cb",
+        ] {
+            assert!(Client::register(reg("a", AppType::Web, &[good])).is_ok(), "{good}");
+        }
         assert_eq!(e(reg("a", AppType::Spa, &["http://127.0.0.1/cb"])), "redirect_uris");
         assert_eq!(e(reg("a", AppType::Native, &["myapp:/cb"])), "redirect_uris");
         assert!(Client::register(reg("a", AppType::Native, &["com.example.app:/oauth2redirect"])).is_ok());

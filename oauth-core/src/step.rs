@@ -446,7 +446,12 @@ impl Persist {
     pub fn resume(self, answer: Result<(), StoreError>) -> Step {
         let err = match answer {
             Ok(()) => return Step::Respond(self.success),
-            Err(StoreError::GrantRevoked) => OAuthError::invalid_grant("grant revoked"),
+            // invalid_grant is a token-endpoint error; the authorization endpoint (whose new code
+            // cannot belong to a revoked grant unless the store breaks its contract) answers
+            // server_error (RFC 6749 §4.1.2.1).
+            Err(StoreError::GrantRevoked) if matches!(self.failure, OnFailure::Json(_)) => {
+                OAuthError::invalid_grant("grant revoked")
+            }
             Err(e) => OAuthError::from_store(e),
         };
         match self.failure {
