@@ -96,7 +96,7 @@ use oauth_core::{Client, Store, User};
 /// evaluated once in every test. The generated module imports everything of the module the
 /// macro is called in (`use super::*`), so the factory may name its items.
 ///
-/// ```ignore
+/// ```text
 /// // tests/contract_suite.rs of a store crate
 /// oauth_store_contract::contract_tests!(|clients, users| my_store::Store::for_tests(clients, users));
 /// // or, to run the suite twice in one file:
