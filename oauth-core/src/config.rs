@@ -5,10 +5,16 @@ use std::sync::Arc;
 
 use crate::entropy::Entropy;
 use crate::error::ApiMisuse;
+use crate::sign::TokenSigner;
+use crate::types::ScopeSet;
 
 /// Longest authorization-code lifetime accepted: 600 seconds (RFC 6749 §4.1.2 recommends a
 /// maximum of 10 minutes).
 pub const MAX_CODE_LIFETIME: u64 = 600;
+
+/// The scope that lets a caller introspect tokens of every client unless configured otherwise
+/// ([`Config::with_introspection_scope`]): `introspect`.
+pub const DEFAULT_INTROSPECTION_SCOPE: &str = "introspect";
 
 /// Lifetimes of issued credentials, in seconds (D10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +44,10 @@ pub struct Config {
     lifetimes: Lifetimes,
     entropy: Arc<dyn Entropy>,
     allow_plain_pkce: bool,
+    /// Signs JWT access tokens when set (RFC 9068); `None` issues opaque tokens.
+    signer: Option<Arc<dyn TokenSigner>>,
+    audience: String,
+    introspection_scope: ScopeSet,
 }
 
 impl fmt::Debug for Config {
@@ -46,6 +56,9 @@ impl fmt::Debug for Config {
             .field("issuer", &self.issuer)
             .field("lifetimes", &self.lifetimes)
             .field("allow_plain_pkce", &self.allow_plain_pkce)
+            .field("jwt_algorithm", &self.signer.as_ref().map(|s| s.algorithm().to_owned()))
+            .field("audience", &self.audience)
+            .field("introspection_scope", &self.introspection_scope)
             .finish_non_exhaustive()
     }
 }
@@ -75,7 +88,76 @@ impl Config {
 
     fn build(issuer: String, entropy: Arc<dyn Entropy>) -> Self {
         let encoded_issuer = form_urlencoded::byte_serialize(issuer.as_bytes()).collect::<String>().into();
-        Self { issuer, encoded_issuer, lifetimes: Lifetimes::default(), entropy, allow_plain_pkce: false }
+        Self {
+            audience: issuer.clone(),
+            issuer,
+            encoded_issuer,
+            lifetimes: Lifetimes::default(),
+            entropy,
+            allow_plain_pkce: false,
+            signer: None,
+            introspection_scope: ScopeSet::parse(DEFAULT_INTROSPECTION_SCOPE).unwrap_or_else(|_| ScopeSet::new()),
+        }
+    }
+
+    /// Issues JWT access tokens (RFC 9068) signed by `signer` instead of opaque ones. Tokens
+    /// issued before stay valid: a presented token is looked up by its shape
+    /// ([`crate::jwt::access_token_key`]).
+    ///
+    /// # Errors
+    /// [`ApiMisuse::Config`] when the signer names the algorithm `none` (RFC 9068 §4).
+    pub fn with_jwt_access_tokens(mut self, signer: Arc<dyn TokenSigner>) -> Result<Self, ApiMisuse> {
+        let alg = signer.algorithm();
+        if alg.is_empty() || alg.eq_ignore_ascii_case("none") {
+            return Err(ApiMisuse::Config("access_tokens.algorithm must not be none"));
+        }
+        self.signer = Some(signer);
+        Ok(self)
+    }
+
+    /// Sets the `aud` of JWT access tokens and introspection answers (RFC 9068 §3, JWT-04):
+    /// the resource servers' identifier. Defaults to the issuer.
+    ///
+    /// # Errors
+    /// [`ApiMisuse::Config`] when `audience` is empty or holds control characters.
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Result<Self, ApiMisuse> {
+        let audience = audience.into();
+        if audience.is_empty() || audience.chars().any(char::is_control) {
+            return Err(ApiMisuse::Config("audience must be a non-empty string"));
+        }
+        self.audience = audience;
+        Ok(self)
+    }
+
+    /// Sets the scope that lets a caller introspect any token (RFC 7662 §2.1): a confidential
+    /// client allowed it, or a bearer token carrying it. Default [`DEFAULT_INTROSPECTION_SCOPE`].
+    ///
+    /// # Errors
+    /// [`ApiMisuse::Config`] for an empty scope, which would let every token introspect.
+    pub fn with_introspection_scope(mut self, scope: ScopeSet) -> Result<Self, ApiMisuse> {
+        if scope.is_empty() {
+            return Err(ApiMisuse::Config("introspection_scope must not be empty"));
+        }
+        self.introspection_scope = scope;
+        Ok(self)
+    }
+
+    /// The signer of JWT access tokens, when they are JWTs.
+    #[must_use]
+    pub fn token_signer(&self) -> Option<&dyn TokenSigner> {
+        self.signer.as_deref()
+    }
+
+    /// The audience of issued access tokens (default: the issuer).
+    #[must_use]
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    /// The scope that lets a caller introspect tokens of every client.
+    #[must_use]
+    pub const fn introspection_scope(&self) -> &ScopeSet {
+        &self.introspection_scope
     }
 
     /// Replaces the lifetimes.

@@ -44,6 +44,10 @@ pub fn drive<S: Store + ?Sized>(store: &S, mut step: Step) -> Driven {
                 let answer = store.take_code(q.key(), q.client_id(), q.now());
                 q.resume(answer)
             }
+            Step::LookupAccessToken(q) => {
+                let answer = store.access_token(q.key(), q.now());
+                q.resume(answer)
+            }
             Step::LookupRefreshToken(q) => {
                 let answer = store.refresh_token(q.key(), q.now());
                 q.resume(answer)

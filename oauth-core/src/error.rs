@@ -179,6 +179,25 @@ impl OAuthError {
         }
     }
 
+    /// `temporarily_unavailable` (503) because the token signer failed.
+    #[must_use]
+    pub const fn signing_failed() -> Self {
+        Self {
+            code: ErrorCode::TEMPORARILY_UNAVAILABLE,
+            description: Some("cannot sign access tokens right now"),
+            status: 503,
+            challenge: None,
+            allow_origin: None,
+        }
+    }
+
+    /// `unauthorized_client` (400): the client may not do this (RFC 6749 §5.2; RFC 7009 §2.1
+    /// for a token of another client, D7).
+    #[must_use]
+    pub const fn unauthorized_client(description: &'static str) -> Self {
+        Self::new(ErrorCode::UNAUTHORIZED_CLIENT, description)
+    }
+
     /// `temporarily_unavailable` (503) because the entropy source failed.
     #[must_use]
     pub const fn entropy_failed() -> Self {

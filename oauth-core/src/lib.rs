@@ -16,8 +16,14 @@
 //!
 //! The grants: `authorization_code` (with PKCE), `client_credentials`, `refresh_token` (rotation
 //! and reuse detection) and Qlik's `urn:qlik:oauth:user-impersonation`, which asks the
-//! application's user directory through [`Step::NeedUser`]. The [`bearer`] module is the
-//! resource server's check of an access token (RFC 6750).
+//! application's user directory through [`Step::NeedUser`]. Revocation ([`revoke`], RFC 7009)
+//! and introspection ([`introspect`], RFC 7662) are machines of the same kind; [`metadata`]
+//! builds the RFC 8414 document from the same [`Config`].
+//!
+//! Access tokens are opaque by default; [`Config::with_jwt_access_tokens`] switches to RFC 9068
+//! JWTs signed through a [`TokenSigner`] ([`Hs256Signer`] ships here; asymmetric signers and the
+//! JWKS document live in `oauth-jose`). The [`bearer`] module is the resource server's check of
+//! an access token (RFC 6750), and [`jwt::verify`] its local check of a JWT.
 //!
 //! ## Driving a machine
 //!
@@ -39,6 +45,7 @@
 //!     step = match step {
 //!         Step::NeedClient(q) => { let c = store.client(q.client_id()); q.resume(c) }
 //!         Step::TakeCode(q) => { let r = store.take_code(q.key(), q.client_id(), q.now()); q.resume(r) }
+//!         Step::LookupAccessToken(q) => { let r = store.access_token(q.key(), q.now()); q.resume(r) }
 //!         Step::LookupRefreshToken(q) => { let r = store.refresh_token(q.key(), q.now()); q.resume(r) }
 //!         Step::TakeRefreshToken(q) => { let r = store.take_refresh_token(q.key(), q.now()); q.resume(r) }
 //!         Step::RevokeGrant(q) => { let r = store.revoke_grant(q.grant_id(), q.now()); q.resume(r) }
@@ -62,8 +69,10 @@ pub mod drive;
 pub mod endpoint;
 pub mod entropy;
 pub mod error;
+pub mod jwt;
 pub mod pkce;
 pub mod response;
+pub mod sign;
 pub mod step;
 pub mod store;
 pub mod time;
@@ -84,14 +93,18 @@ pub use client::{
 pub use config::{Config, Lifetimes};
 pub use drive::{Driven, Store, drive};
 pub use endpoint::authorize::{self, AuthorizeRequest};
+pub use endpoint::introspect::{self, IntrospectRequest};
+pub use endpoint::metadata::{self, EndpointPaths, Metadata};
+pub use endpoint::revoke::{self, RevokeRequest};
 pub use endpoint::token::{self, TokenRequest};
 pub use entropy::{Entropy, EntropyError, FailingEntropy, SeededEntropy};
 pub use error::{ApiMisuse, ErrorCode, OAuthError, StoreError};
 pub use pkce::{CodeChallenge, PkceMethod};
-pub use response::{HttpResponse, Redirect, Response, TokenResponse};
+pub use response::{ActiveToken, HttpResponse, Introspection, Redirect, Response, Revoked, TokenResponse};
+pub use sign::{Hs256Signer, JwsVerifier, SignError, TokenSigner};
 pub use step::{
-    Approval, LookupRefreshToken, NeedClient, NeedOwner, NeedUser, OwnerDecision, Persist, Prompt, RevokeGrant, Step,
-    TakeCode, TakeRefreshToken,
+    Approval, LookupAccessToken, LookupRefreshToken, NeedClient, NeedOwner, NeedUser, OwnerDecision, Persist, Prompt,
+    RevokeGrant, Step, TakeCode, TakeRefreshToken,
 };
 pub use store::{
     AccessTokenRecord, ClientRegistry, CodeRecord, CodeStore, NullStore, RefreshStore, RefreshTokenRecord, TokenState,

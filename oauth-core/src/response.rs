@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::bearer::BearerError;
 use crate::error::{Challenge, OAuthError};
 use crate::types::{ScopeSet, Secret};
 
@@ -22,6 +23,65 @@ pub enum Response {
     Redirect(Redirect),
     /// An error answered directly as JSON (RFC 6749 §5.2), never redirected.
     Error(OAuthError),
+    /// The revocation endpoint's answer (RFC 7009 §2.2): 200 with an empty body, whether the
+    /// token was revoked or was unknown.
+    Revoked(Revoked),
+    /// The introspection endpoint's answer (RFC 7662 §2.2).
+    Introspection(Introspection),
+    /// A refused bearer token at an endpoint that accepts one (introspection, RFC 7662 §2.1):
+    /// mapped by [`BearerError::to_http`] with realm `oauth`.
+    Bearer(BearerError),
+}
+
+/// A successful revocation (RFC 7009 §2.2).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Revoked {
+    /// The browser origin allowed to read the answer, as for [`TokenResponse::allow_origin`].
+    pub allow_origin: Option<Arc<str>>,
+}
+
+/// An introspection answer (RFC 7662 §2.2): `{"active": false}` exactly, or the active token's
+/// members.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Introspection {
+    /// The token's members when it is active and the caller may see it; `None` answers
+    /// `{"active": false}` and nothing else (INTRO-03).
+    pub active: Option<ActiveToken>,
+}
+
+impl Introspection {
+    /// `{"active": false}`.
+    pub const INACTIVE: Self = Self { active: None };
+}
+
+/// The members of an active token's introspection answer (RFC 7662 §2.2). Times are integer
+/// seconds since the epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ActiveToken {
+    /// The token's scope, space-delimited.
+    pub scope: ScopeSet,
+    /// The client the token was issued to.
+    pub client_id: Arc<str>,
+    /// Whom the token speaks for (see [`crate::Subject::to_sub`]).
+    pub sub: String,
+    /// Expiry.
+    pub exp: u64,
+    /// Issue time.
+    pub iat: u64,
+    /// The issuer.
+    pub iss: String,
+    /// The audience (access tokens only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    /// `Bearer` for an access token; absent for a refresh token, which has no RFC 6749 §5.1 type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<&'static str>,
+    /// For an impersonation token, the acting client (RFC 8693 §4.1 `act`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub act: Option<crate::jwt::Actor>,
 }
 
 /// The body of a successful token response (RFC 6749 §5.1, D2). `Debug` redacts the tokens.
@@ -98,6 +158,13 @@ struct TokenBody<'a> {
 }
 
 #[derive(Serialize)]
+struct ActiveBody<'a> {
+    active: bool,
+    #[serde(flatten)]
+    token: &'a ActiveToken,
+}
+
+#[derive(Serialize)]
 struct ErrorBody<'a> {
     error: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,7 +181,10 @@ impl Response {
     /// - token and error: `Access-Control-Allow-Origin` and `Vary: Origin` when the request came
     ///   from an origin its client allows (CORS-01; see [`Response::with_allow_origin`]);
     /// - redirect: 302 or 303 with `Location`, `Cache-Control: no-store` and
-    ///   `Referrer-Policy: no-referrer`.
+    ///   `Referrer-Policy: no-referrer`;
+    /// - revocation: 200, empty body, `Cache-Control: no-store` (RFC 7009 §2.2), CORS as above;
+    /// - introspection: 200 JSON with `Cache-Control: no-store` (RFC 7662 §2.2);
+    /// - bearer refusal: [`BearerError::to_http`] with realm `oauth` (RFC 6750 §3).
     #[must_use]
     pub fn to_http(&self) -> HttpResponse {
         self.clone().into_http()
@@ -137,6 +207,20 @@ impl Response {
                 HttpResponse { status: 200, headers, body: to_json(&body) }
             }
             Self::Error(e) => error_http(e),
+            Self::Revoked(r) => {
+                let mut headers = json_headers();
+                headers.swap_remove(0);
+                cors_headers(&mut headers, r.allow_origin);
+                HttpResponse { status: 200, headers, body: String::new() }
+            }
+            Self::Introspection(i) => {
+                let body = match &i.active {
+                    None => String::from(r#"{"active":false}"#),
+                    Some(t) => to_json(&ActiveBody { active: true, token: t }),
+                };
+                HttpResponse { status: 200, headers: json_headers(), body }
+            }
+            Self::Bearer(e) => e.to_http("oauth"),
             Self::Redirect(r) => HttpResponse {
                 status: r.status,
                 headers: vec![
@@ -155,7 +239,8 @@ impl Response {
         match &mut self {
             Self::Token(t) => t.allow_origin = origin,
             Self::Error(e) => e.allow_origin = origin,
-            Self::Redirect(_) => {}
+            Self::Revoked(r) => r.allow_origin = origin,
+            Self::Redirect(_) | Self::Introspection(_) | Self::Bearer(_) => {}
         }
         self
     }

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use crate::client::{Client, ConsentMethod};
 use crate::config::Config;
-use crate::endpoint::{authorize, token};
+use crate::endpoint::{authorize, inspect, token};
 use crate::error::{OAuthError, StoreError};
 use crate::response::Response;
-use crate::store::{CodeRecord, RefreshTokenRecord, TokenState, Write};
+use crate::store::{AccessTokenRecord, CodeRecord, RefreshTokenRecord, TokenState, Write};
 use crate::time::UnixTime;
 use crate::types::{GrantId, ScopeSet, TokenDigest};
 use crate::user::{User, UserLookup};
@@ -33,6 +33,8 @@ pub enum Step {
     NeedUser(NeedUser),
     /// Atomically take (mark used) an authorization code.
     TakeCode(TakeCode),
+    /// Read an access token's record without changing it (revocation, introspection).
+    LookupAccessToken(LookupAccessToken),
     /// Read a refresh token's state without changing it.
     LookupRefreshToken(LookupRefreshToken),
     /// Atomically take (rotate) a refresh token.
@@ -73,6 +75,7 @@ impl Step {
 pub(crate) enum AfterClient {
     Authorize(Box<authorize::Parsed>),
     Token(Box<token::Parsed>),
+    Inspect(Box<inspect::Parsed>),
 }
 
 /// Question: which client is registered as [`NeedClient::client_id`]?
@@ -104,6 +107,7 @@ impl NeedClient {
         match self.then {
             AfterClient::Authorize(p) => authorize::after_client(self.config, self.now, *p, answer),
             AfterClient::Token(p) => token::after_client(self.config, self.now, *p, answer),
+            AfterClient::Inspect(p) => inspect::after_client(self.config, self.now, *p, answer),
         }
     }
 }
@@ -310,6 +314,13 @@ impl TakeCode {
     }
 }
 
+/// Where the machine goes after a refresh-token lookup.
+#[derive(Debug)]
+pub(crate) enum AfterRefreshLookup {
+    Refresh(Box<token::RefreshPending>),
+    Inspect(Box<inspect::Inspect>),
+}
+
 /// Question: what is the state of the refresh token with digest
 /// [`LookupRefreshToken::key`]? Nothing changes yet: a request that fails validation leaves the
 /// token usable.
@@ -317,7 +328,8 @@ impl TakeCode {
 #[must_use = "answer the question with resume"]
 pub struct LookupRefreshToken {
     pub(crate) key: TokenDigest,
-    pub(crate) pending: Box<token::RefreshPending>,
+    pub(crate) now: UnixTime,
+    pub(crate) then: AfterRefreshLookup,
 }
 
 impl LookupRefreshToken {
@@ -330,12 +342,57 @@ impl LookupRefreshToken {
     /// The time of the request.
     #[must_use]
     pub const fn now(&self) -> UnixTime {
-        self.pending.now
+        self.now
     }
 
     /// Continues with the token's state.
     pub fn resume(self, answer: Result<TokenState<RefreshTokenRecord>, StoreError>) -> Step {
-        token::after_lookup_refresh(self.key, *self.pending, answer)
+        match self.then {
+            AfterRefreshLookup::Refresh(p) => token::after_lookup_refresh(self.key, *p, answer),
+            AfterRefreshLookup::Inspect(p) => inspect::after_refresh_lookup(*p, answer),
+        }
+    }
+}
+
+/// Where the machine goes after an access-token lookup.
+#[derive(Debug)]
+pub(crate) enum AfterAccessLookup {
+    /// The token a revocation or introspection request is about.
+    Inspect(Box<inspect::Inspect>),
+    /// The bearer token an introspection caller authenticates with.
+    Caller(Box<inspect::Parsed>),
+}
+
+/// Question: which access token has digest [`LookupAccessToken::key`]? Answer like
+/// [`crate::TokenStore::access_token`]: the record when it exists, has not expired and its
+/// grant is not revoked, else `None`. Nothing changes.
+#[derive(Debug)]
+#[must_use = "answer the question with resume"]
+pub struct LookupAccessToken {
+    pub(crate) key: TokenDigest,
+    pub(crate) now: UnixTime,
+    pub(crate) then: AfterAccessLookup,
+}
+
+impl LookupAccessToken {
+    /// The store key of the token (see [`crate::jwt::access_token_key`]).
+    #[must_use]
+    pub const fn key(&self) -> &TokenDigest {
+        &self.key
+    }
+
+    /// The time of the request.
+    #[must_use]
+    pub const fn now(&self) -> UnixTime {
+        self.now
+    }
+
+    /// Continues with the store's answer.
+    pub fn resume(self, answer: Result<Option<AccessTokenRecord>, StoreError>) -> Step {
+        match self.then {
+            AfterAccessLookup::Inspect(p) => inspect::after_access_lookup(*p, answer),
+            AfterAccessLookup::Caller(p) => inspect::after_caller_lookup(*p, answer),
+        }
     }
 }
 
@@ -368,13 +425,15 @@ impl TakeRefreshToken {
 }
 
 /// Question: revoke every credential of grant [`RevokeGrant::grant_id`]. Asked when a used code
-/// or rotated refresh token is presented again by its own client (D10, D13).
+/// or rotated refresh token is presented again by its own client (D10, D13), and when a client
+/// revokes one of its tokens (RFC 7009 §2.1).
 #[derive(Debug)]
 #[must_use = "answer the question with resume"]
 pub struct RevokeGrant {
     pub(crate) grant_id: GrantId,
     pub(crate) now: UnixTime,
-    pub(crate) then: OAuthError,
+    /// The response once the grant is revoked.
+    pub(crate) then: Response,
     pub(crate) allow_origin: Option<Arc<str>>,
 }
 
@@ -391,13 +450,14 @@ impl RevokeGrant {
         self.now
     }
 
-    /// Continues once the grant is revoked (or the store failed).
+    /// Continues once the grant is revoked (or the store failed: `server_error` or
+    /// `temporarily_unavailable`, never a success).
     pub fn resume(self, answer: Result<(), StoreError>) -> Step {
-        let err = match answer {
+        let response = match answer {
             Ok(()) => self.then,
-            Err(e) => OAuthError::from_store(e),
+            Err(e) => Response::Error(OAuthError::from_store(e)),
         };
-        Step::Respond(Response::Error(err).with_allow_origin(self.allow_origin))
+        Step::Respond(response.with_allow_origin(self.allow_origin))
     }
 }
 

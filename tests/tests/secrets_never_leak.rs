@@ -397,6 +397,11 @@ fn run(store: &MemoryStore, mut step: Step, mut owner: Option<OwnerDecision>, se
                 seen.extend(debug_of(&answer));
                 q.resume(answer)
             }
+            Step::LookupAccessToken(q) => {
+                let answer = store.access_token(q.key(), q.now());
+                seen.extend(debug_of(&answer));
+                q.resume(answer)
+            }
             Step::LookupRefreshToken(q) => {
                 let answer = store.refresh_token(q.key(), q.now());
                 seen.extend(debug_of(&answer));

@@ -340,6 +340,10 @@ pub async fn drive<S: AsyncStore + ?Sized>(store: &S, mut step: Step, mut owner:
                 let answer = store.take_code(q.key(), q.client_id(), q.now()).await;
                 q.resume(answer)
             }
+            Step::LookupAccessToken(q) => {
+                let answer = store.access_token(q.key(), q.now()).await;
+                q.resume(answer)
+            }
             Step::LookupRefreshToken(q) => {
                 let answer = store.refresh_token(q.key(), q.now()).await;
                 q.resume(answer)

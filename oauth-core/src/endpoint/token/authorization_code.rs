@@ -5,6 +5,7 @@
 use super::{Ctx, Issue};
 use crate::error::{OAuthError, StoreError};
 use crate::pkce::CodeChallenge;
+use crate::response::Response;
 use crate::step::{RevokeGrant, Step, TakeCode};
 use crate::store::{CodeRecord, TokenState};
 use crate::time::UnixTime;
@@ -73,7 +74,7 @@ fn code_taken(p: CodePending, answer: Result<TokenState<CodeRecord>, StoreError>
                 return Step::RevokeGrant(RevokeGrant {
                     grant_id: r.grant_id,
                     now: p.now,
-                    then: OAuthError::invalid_grant("invalid authorization code"),
+                    then: Response::Error(OAuthError::invalid_grant("invalid authorization code")),
                     allow_origin: None,
                 });
             }

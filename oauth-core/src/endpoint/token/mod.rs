@@ -16,15 +16,17 @@ pub(crate) use user_impersonation::{ImpersonationPending, after_user};
 
 use std::sync::Arc;
 
-use crate::client::{Client, MAX_CLIENT_ID_BYTES};
+use super::client_auth::{ClientAuth, Presented, authenticate, identify};
+use crate::client::Client;
 use crate::config::Config;
 use crate::entropy::new_token;
 use crate::error::{OAuthError, StoreError};
+use crate::jwt::{AccessTokenClaims, Actor};
 use crate::response::{Response, TokenResponse};
 use crate::step::{AfterClient, NeedClient, OnFailure, Persist, Step};
 use crate::store::{AccessTokenRecord, RefreshTokenRecord, Write};
 use crate::time::UnixTime;
-use crate::types::{GrantId, GrantType, ScopeSet, Secret, Subject, TokenDigest};
+use crate::types::{GrantId, GrantType, ScopeSet, Secret, Subject};
 use crate::wire::{BasicCredentials, BasicError, Params, WireError, parse_body};
 
 /// A token request as it arrived: the body, its `Content-Type`, the `Authorization` header,
@@ -78,14 +80,6 @@ impl TokenRequest {
     }
 }
 
-/// How the client authenticated (RFC 6749 §2.3; exactly one method per request).
-#[derive(Debug)]
-pub(crate) enum ClientAuth {
-    Basic(Secret),
-    Post(Secret),
-    None,
-}
-
 /// The request after syntax checks, before the client is known.
 #[derive(Debug)]
 pub(crate) struct Parsed {
@@ -120,18 +114,10 @@ fn bad_request(description: &'static str) -> Step {
 /// `unsupported_grant_type`, or `invalid_client` (malformed Basic credentials, no client
 /// identification); otherwise the first step is [`Step::NeedClient`].
 pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step {
-    let params = match request.params {
+    let params = match super::read_params(request.params, request.query_present) {
         Ok(p) => p,
-        Err(WireError::TooLarge) => return Step::error(OAuthError::body_too_large()),
-        Err(WireError::UnsupportedMediaType) => {
-            return bad_request("content type must be application/x-www-form-urlencoded or application/json");
-        }
-        Err(WireError::DuplicateMember) => return bad_request("a parameter is repeated"),
-        Err(_) => return bad_request("malformed or oversized parameters"),
+        Err(e) => return Step::error(e),
     };
-    if request.query_present {
-        return bad_request("parameters must be sent in the request body");
-    }
     let fields = params.pick(DEFINED);
     if fields.iter().any(|f| f.is_repeated()) {
         return bad_request("a parameter is repeated");
@@ -149,35 +135,16 @@ pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step
             }
         },
     };
-    let body_id = client_id.value().map(str::to_owned);
-    let body_secret = client_secret.value().map(|s| Secret::new(s.to_owned()));
-    if assertion.value().is_some() || assertion_type.value().is_some() {
-        // RFC 6749 §5.2: more than one authentication mechanism is invalid_request; a JWT
-        // assertion alone (RFC 7523, not supported yet, D16) cannot authenticate anyone.
-        return if request.authorization.is_some() || body_secret.is_some() {
-            bad_request("use one client authentication method")
-        } else {
-            Step::error(OAuthError::invalid_client())
-        };
-    }
-    let (client_id, auth) = match (request.authorization, body_id, body_secret) {
-        (Some(_), _, Some(_)) => return bad_request("use one client authentication method"),
-        (Some(header), body_id, None) => {
-            let Ok(basic) = header else {
-                return Step::error(OAuthError::invalid_client());
-            };
-            if body_id.is_some_and(|id| id != basic.client_id) {
-                return bad_request("client_id does not match the authenticated client");
-            }
-            (basic.client_id, ClientAuth::Basic(basic.client_secret))
-        }
-        (None, Some(id), Some(secret)) => (id, ClientAuth::Post(secret)),
-        (None, Some(id), None) => (id, ClientAuth::None),
-        (None, None, _) => return Step::error(OAuthError::invalid_client()),
+    let presented = Presented {
+        authorization: request.authorization,
+        client_id: client_id.value(),
+        client_secret: client_secret.value(),
+        assertion: assertion.value().is_some() || assertion_type.value().is_some(),
     };
-    if client_id.len() > MAX_CLIENT_ID_BYTES {
-        return Step::error(OAuthError::invalid_client());
-    }
+    let (client_id, auth) = match identify(presented) {
+        Ok(x) => x,
+        Err(e) => return Step::error(e),
+    };
     Step::NeedClient(NeedClient {
         config: Arc::clone(config),
         now,
@@ -185,10 +152,6 @@ pub fn start(config: &Arc<Config>, request: TokenRequest, now: UnixTime) -> Step
         then: AfterClient::Token(Box::new(Parsed { params, grant, auth, origin: request.origin })),
     })
 }
-
-/// A digest no secret hashes to in practice, compared when the client is unknown so that an
-/// unknown client and a wrong secret take the same work (F21).
-const DUMMY: TokenDigest = TokenDigest::from_bytes([0x5a; 32]);
 
 pub(crate) fn after_client(
     config: Arc<Config>,
@@ -200,16 +163,7 @@ pub(crate) fn after_client(
         Ok(c) => c,
         Err(e) => return Step::error(OAuthError::from_store(e)),
     };
-    let authenticated = match (&client, &parsed.auth) {
-        (Some(c), ClientAuth::Basic(s) | ClientAuth::Post(s)) => c.is_confidential() && c.verify_secret(s),
-        (Some(c), ClientAuth::None) => !c.is_confidential(),
-        (None, ClientAuth::Basic(s) | ClientAuth::Post(s)) => {
-            let _ = s.digest().ct_eq(&DUMMY);
-            false
-        }
-        (None, ClientAuth::None) => false,
-    };
-    let Some(client) = client.filter(|_| authenticated) else {
+    let Some(client) = authenticate(client, &parsed.auth, true) else {
         return Step::error(OAuthError::invalid_client());
     };
     // A browser request from an origin the client does not allow gets nothing, and no CORS
@@ -264,9 +218,31 @@ impl Ctx {
     /// Generates the tokens, and asks to persist them; the token response follows the persist.
     pub(crate) fn issue(&self, issue: Issue) -> Step {
         let entropy = self.config.entropy();
-        let Ok(access) = new_token(entropy) else { return Step::error(OAuthError::entropy_failed()) };
+        let Ok(random) = new_token(entropy) else { return Step::error(OAuthError::entropy_failed()) };
         let lifetime = self.config.lifetimes().access_token;
-        let key = access.digest();
+        // An opaque token is the random value; a JWT carries it as `jti`, and either way the
+        // store keys the token by the digest of that value.
+        let key = random.digest();
+        let access = match self.config.token_signer() {
+            None => random,
+            Some(signer) => {
+                let claims = AccessTokenClaims {
+                    iss: self.config.issuer().to_owned(),
+                    sub: issue.subject.to_sub(),
+                    aud: self.config.audience().to_owned(),
+                    exp: self.now.plus(lifetime).as_secs(),
+                    iat: self.now.as_secs(),
+                    jti: random.expose().to_owned(),
+                    client_id: self.client.client_id().to_owned(),
+                    scope: issue.scope.as_str().to_owned(),
+                    act: issue.actor.as_deref().map(|a| Actor::new(a.to_owned())),
+                };
+                match crate::jwt::encode(signer, &claims) {
+                    Ok(jwt) => Secret::new(jwt),
+                    Err(_) => return Step::error(OAuthError::signing_failed()),
+                }
+            }
+        };
         let grant_id = issue.grant_id.unwrap_or_else(|| GrantId::from_digest(&key));
         let mut writes = Vec::with_capacity(2);
         writes.push(Write::AccessToken {

@@ -9,7 +9,8 @@
 
 use super::{Ctx, Issue};
 use crate::error::{OAuthError, StoreError};
-use crate::step::{LookupRefreshToken, RevokeGrant, Step, TakeRefreshToken};
+use crate::response::Response;
+use crate::step::{AfterRefreshLookup, LookupRefreshToken, RevokeGrant, Step, TakeRefreshToken};
 use crate::store::{RefreshTokenRecord, TokenState};
 use crate::time::UnixTime;
 use crate::types::{ScopeSet, Subject, TokenDigest};
@@ -44,7 +45,8 @@ pub(super) fn start(ctx: Ctx, params: &Params) -> Step {
     };
     Step::LookupRefreshToken(LookupRefreshToken {
         key: TokenDigest::of(token),
-        pending: Box::new(RefreshPending { now: ctx.now, ctx, scope }),
+        now: ctx.now,
+        then: AfterRefreshLookup::Refresh(Box::new(RefreshPending { now: ctx.now, ctx, scope })),
     })
 }
 
@@ -54,7 +56,7 @@ fn reused(p: &RefreshPending, r: RefreshTokenRecord) -> Step {
         Step::RevokeGrant(RevokeGrant {
             grant_id: r.grant_id,
             now: p.now,
-            then: OAuthError::invalid_grant("invalid refresh token"),
+            then: Response::Error(OAuthError::invalid_grant("invalid refresh token")),
             allow_origin: None,
         })
     } else {
