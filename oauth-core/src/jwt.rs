@@ -65,6 +65,11 @@ pub struct AccessTokenClaims {
     /// For an impersonation token, the acting client (RFC 8693 §4.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act: Option<Actor>,
+    /// The browser origins the client allowed when the token was issued (D6; the claim name
+    /// Keycloak uses). A resource server refuses the token from any other `Origin`. Omitted
+    /// when empty: then no browser origin may use the token.
+    #[serde(default, rename = "allowed-origins", skip_serializing_if = "Vec::is_empty")]
+    pub allowed_origins: Vec<String>,
 }
 
 impl fmt::Debug for AccessTokenClaims {
@@ -78,6 +83,7 @@ impl fmt::Debug for AccessTokenClaims {
             .field("client_id", &self.client_id)
             .field("scope", &self.scope)
             .field("act", &self.act)
+            .field("allowed_origins", &self.allowed_origins)
             .finish_non_exhaustive()
     }
 }
@@ -206,6 +212,8 @@ struct ClaimsIn {
     nbf: Option<u64>,
     #[serde(default)]
     act: Option<Actor>,
+    #[serde(default, rename = "allowed-origins")]
+    allowed_origins: Vec<String>,
 }
 
 /// The resource server's local check of a JWT access token (RFC 9068 §4): three base64url parts,
@@ -268,6 +276,7 @@ pub fn verify(verifier: &dyn JwsVerifier, token: &str, expected: Expected<'_>) -
         client_id: claims.client_id,
         scope: claims.scope.unwrap_or_default(),
         act: claims.act,
+        allowed_origins: claims.allowed_origins,
     })
 }
 
@@ -308,6 +317,7 @@ mod tests {
             client_id: "client-a".into(),
             scope: "read".into(),
             act: None,
+            allowed_origins: vec![],
         }
     }
 

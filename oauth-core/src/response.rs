@@ -82,6 +82,10 @@ pub struct ActiveToken {
     /// For an impersonation token, the acting client (RFC 8693 §4.1 `act`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub act: Option<crate::jwt::Actor>,
+    /// The browser origins that may present the token (D6), as in the JWT claim of the same
+    /// name; omitted when empty (then no browser origin may).
+    #[serde(rename = "allowed-origins", skip_serializing_if = "<[String]>::is_empty")]
+    pub allowed_origins: Arc<[String]>,
 }
 
 /// The body of a successful token response (RFC 6749 §5.1, D2). `Debug` redacts the tokens.

@@ -36,6 +36,8 @@
 //! # }
 //! ```
 
+pub mod bearer;
+
 use std::future::{Future, poll_fn, ready};
 use std::pin::Pin;
 use std::sync::Arc;

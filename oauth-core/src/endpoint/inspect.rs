@@ -207,6 +207,7 @@ pub(crate) fn after_access_lookup(p: Inspect, answer: Result<Option<AccessTokenR
                     aud: Some(p.config.audience().to_owned()),
                     token_type: Some("Bearer"),
                     act: record.actor.map(|a| Actor::new(a.as_ref().to_owned())),
+                    allowed_origins: record.allowed_origins,
                 }),
             }))
         }
@@ -240,6 +241,7 @@ pub(crate) fn after_refresh_lookup(p: Inspect, answer: Result<TokenState<Refresh
                     aud: None,
                     token_type: None,
                     act: None,
+                    allowed_origins: Arc::from([]),
                 }),
             }))
         }

@@ -236,6 +236,7 @@ impl Ctx {
                     client_id: self.client.client_id().to_owned(),
                     scope: issue.scope.as_str().to_owned(),
                     act: issue.actor.as_deref().map(|a| Actor::new(a.to_owned())),
+                    allowed_origins: self.client.allowed_origins().to_vec(),
                 };
                 match crate::jwt::encode(signer, &claims) {
                     Ok(jwt) => Secret::new(jwt),
