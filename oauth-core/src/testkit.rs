@@ -186,6 +186,7 @@ pub(crate) fn fixture_with(entropy: Arc<dyn Entropy>) -> (Arc<Config>, TestStore
         web("client-q", "s3cret-q", &["https://app.example/cb?tenant=t1"], &["read"], None),
         web("client-m", "s3cret-m", &["https://app.example/cb", "https://app.example/cb2"], &["read"], None),
         web("svc-b", "s3cret-svcb", &[], &["read"], Some(vec![GrantType::ClientCredentials])),
+        web("rs-1", "s3cret-rs", &[], &["introspect", "read"], Some(vec![GrantType::ClientCredentials])),
         Client::register(ClientRegistration {
             client_id: "imp1".into(),
             app_type: Some(AppType::Web),

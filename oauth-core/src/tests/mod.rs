@@ -2,4 +2,5 @@
 
 mod authorize_flow;
 mod client_model;
+mod lifecycle;
 mod token_flow;
