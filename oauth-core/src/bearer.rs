@@ -2,15 +2,23 @@
 //! check the token's record (active, scope, origin) and answer failures with the status and
 //! `WWW-Authenticate` challenge RFC 6750 §3 prescribes.
 //!
-//! The check is split around the one storage question so that it stays sans-IO:
+//! The check is split around the one storage question so that it stays sans-IO. The store key
+//! of a presented token comes from [`crate::jwt::access_token_key`], which handles opaque and
+//! JWT access tokens alike (a JWT that does not verify has no key and is inactive):
 //!
 //! ```
-//! # use oauth_core::{bearer, NullStore, ScopeSet, TokenStore, UnixTime};
+//! # use std::sync::Arc;
+//! # use oauth_core::{bearer, jwt, Config, NullStore, ScopeSet, SeededEntropy, TokenStore, UnixTime};
+//! # let config = Config::new("https://as.example", Arc::new(SeededEntropy::new(1))).unwrap();
 //! # let store = NullStore::default();
 //! # let now = UnixTime::from_secs(1_000);
 //! let required = ScopeSet::parse("admin_classic").unwrap();
 //! let outcome = bearer::parse_authorization(Some("Bearer mF_9.B5f-4.1JqM"))
-//!     .and_then(|token| store.access_token(&token.digest(), now).map_err(bearer::BearerError::from_store))
+//!     .and_then(|token| {
+//!         let key = jwt::access_token_key(&config, token.expose(), now)
+//!             .ok_or(bearer::BearerError::InvalidToken("the access token is not active"))?;
+//!         store.access_token(&key, now).map_err(bearer::BearerError::from_store)
+//!     })
 //!     .and_then(|record| bearer::check(record, now, &required, None));
 //! let err = outcome.unwrap_err(); // NullStore knows no token
 //! assert_eq!(err.status(), 401);

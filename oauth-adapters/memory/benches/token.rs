@@ -17,6 +17,16 @@
 //!   query, a second token (the code) with its SHA-256 and one map insert, the SHA-256 of the
 //!   presented code and one map take, and SHA-256 + base64url + compare of the PKCE verifier.
 //!
+//! - `client_credentials_jwt_hs256`: the client-credentials request with JWT access tokens
+//!   (RFC 9068) signed with HS256.
+//! - `client_credentials_jwt_hs256_floor`: the client-credentials floor plus `serde_json` of the
+//!   claims, base64url of header and claims, HMAC-SHA-256 of the signing input and base64url of
+//!   the signature.
+//! - `introspect`: one `POST /oauth/introspect` of a live opaque access token by a client with
+//!   Basic credentials, through `MemoryStore`, to `into_http`.
+//! - `introspect_floor`: parse the form body, authenticate the caller, SHA-256 of the token, one
+//!   `HashMap` lookup, `serde_json` of the answer.
+//!
 //! The virtual clock advances one second per iteration and access tokens live 1000 s, so the
 //! store holds about a thousand live tokens in steady state and its per-call purge work is part
 //! of what is measured (the floors' maps are cleared at 1024 entries to stay the same size).
@@ -33,11 +43,12 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use criterion::Criterion;
+use hmac::{Hmac, Mac as _};
 use oauth_core::wire::{BasicCredentials, Params};
 use oauth_core::{
     AppType, Approval, AuthorizeRequest, Client, ClientRegistration, Config, ConsentMethod, Driven, Entropy, GrantType,
-    HttpResponse, Lifetimes, OwnerDecision, Response, TokenDigest, TokenRequest, UnixTime, User, authorize, drive,
-    token,
+    Hs256Signer, HttpResponse, IntrospectRequest, Lifetimes, OwnerDecision, Response, TokenDigest, TokenRequest,
+    UnixTime, User, authorize, drive, introspect, token,
 };
 use oauth_memory::{MemoryStore, OsEntropy};
 use serde::Serialize;
@@ -75,6 +86,19 @@ fn client(id: &str, grants: Vec<GrantType>) -> Client {
     .expect("invariant: the benchmark's registration is valid")
 }
 
+/// Client `rs`, a resource server allowed the `introspect` scope: it may introspect every token.
+fn introspector() -> Client {
+    Client::register(ClientRegistration {
+        client_id: "rs".to_owned(),
+        app_type: Some(AppType::Web),
+        secret_digests: vec![TokenDigest::of(SECRET)],
+        allowed_scopes: vec!["introspect".to_owned()],
+        allowed_grant_types: Some(vec![GrantType::ClientCredentials]),
+        ..Default::default()
+    })
+    .expect("invariant: the benchmark's registration is valid")
+}
+
 struct Server {
     config: Arc<Config>,
     store: MemoryStore,
@@ -89,9 +113,27 @@ fn server() -> Server {
         client("svc", vec![GrantType::ClientCredentials]),
         client("web-a", vec![GrantType::AuthorizationCode, GrantType::RefreshToken]),
         client("imp", vec![GrantType::UserImpersonation]),
+        introspector(),
     ]);
     store.insert_user("6422bad8022070c06d2417bc", User::new("auth0|u1"));
     Server { config: Arc::new(config), store }
+}
+
+/// HS256 key of the JWT benchmarks.
+const HS256_KEY: [u8; 32] = [0x42; 32];
+
+/// As [`server`], issuing HS256 JWT access tokens.
+fn jwt_server() -> Server {
+    let s = server();
+    let signer = Arc::new(Hs256Signer::new(&HS256_KEY, Some("k1".to_owned())).expect("invariant: a 32-byte key"));
+    let config = (*s.config).clone().with_jwt_access_tokens(signer).expect("invariant: HS256 is not none");
+    Server { config: Arc::new(config), store: s.store }
+}
+
+/// One introspection of `token` by client `rs`.
+fn introspection(s: &Server, authorization: &str, body: &[u8], now: UnixTime) -> HttpResponse {
+    let request = IntrospectRequest::from_http(Some(FORM), Some(authorization), None, black_box(body));
+    respond(&s.store, introspect::start(&s.config, request, now)).into_http()
 }
 
 fn basic(client_id: &str) -> String {
@@ -208,6 +250,95 @@ fn user_impersonation_floor(
     token_json(&access)
 }
 
+#[derive(Serialize)]
+struct JwtHeader<'a> {
+    alg: &'a str,
+    typ: &'a str,
+    kid: &'a str,
+}
+
+#[derive(Serialize)]
+struct JwtClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: u64,
+    iat: u64,
+    jti: &'a str,
+    client_id: &'a str,
+    scope: &'a str,
+}
+
+fn client_credentials_jwt_floor(
+    entropy: &OsEntropy,
+    authorization: &str,
+    stored: &[u8; 32],
+    map: &mut HashMap<[u8; 32], u64>,
+    now: u64,
+) -> String {
+    let params = Params::parse_form(black_box(CC_BODY)).expect("invariant: a valid form body");
+    let grant = params.get("grant_type").ok().flatten();
+    assert!(authenticate(authorization, stored) && grant == Some("client_credentials"));
+    let (jti, key) = new_token(entropy);
+    let header = serde_json::to_vec(&JwtHeader { alg: "HS256", typ: "at+jwt", kid: "k1" })
+        .expect("invariant: a struct of strings serializes");
+    let claims = JwtClaims {
+        iss: "https://as.example",
+        sub: "client:svc",
+        aud: "https://as.example",
+        exp: now + 1000,
+        iat: now,
+        jti: &jti,
+        client_id: "svc",
+        scope: "read write",
+    };
+    let claims = serde_json::to_vec(&claims).expect("invariant: a struct of strings serializes");
+    let mut jwt = URL_SAFE_NO_PAD.encode(header);
+    jwt.push('.');
+    URL_SAFE_NO_PAD.encode_string(claims, &mut jwt);
+    let mut mac =
+        <Hmac<Sha256> as hmac::digest::KeyInit>::new_from_slice(&HS256_KEY).expect("invariant: any key length");
+    mac.update(jwt.as_bytes());
+    let signature = mac.finalize().into_bytes();
+    jwt.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, &mut jwt);
+    insert_bounded(map, key, now);
+    token_json(&jwt)
+}
+
+#[derive(Serialize)]
+struct IntrospectionBody<'a> {
+    active: bool,
+    scope: &'a str,
+    client_id: &'a str,
+    sub: &'a str,
+    exp: u64,
+    iat: u64,
+    iss: &'a str,
+    aud: &'a str,
+    token_type: &'a str,
+}
+
+fn introspect_floor(authorization: &str, stored: &[u8; 32], body: &[u8], map: &HashMap<[u8; 32], u64>) -> String {
+    let params = Params::parse_form(black_box(body)).expect("invariant: a valid form body");
+    assert!(authenticate(authorization, stored));
+    let token = params.get("token").ok().flatten().expect("invariant: the body has a token");
+    let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    let iat = *map.get(&key).expect("invariant: the token is live");
+    let answer = IntrospectionBody {
+        active: true,
+        scope: "read write",
+        client_id: "svc",
+        sub: "client:svc",
+        exp: iat + 1000,
+        iat,
+        iss: "https://as.example",
+        aud: "https://as.example",
+        token_type: "Bearer",
+    };
+    serde_json::to_string(&answer).expect("invariant: a struct of strings serializes")
+}
+
 struct CodeFloor {
     codes: HashMap<[u8; 32], u64>,
     tokens: HashMap<[u8; 32], u64>,
@@ -252,6 +383,7 @@ fn authorization_code_floor(
 
 fn benches(c: &mut Criterion) {
     let cc_auth = basic("svc");
+    let rs_auth = basic("rs");
     let web_auth = basic("web-a");
     let imp_auth = basic("imp");
     let entropy = OsEntropy::new();
@@ -271,6 +403,10 @@ fn benches(c: &mut Criterion) {
         assert_eq!(http.status, 200, "impersonation succeeds");
         assert_eq!(s.store.access_token_count(), 3);
         assert!(AUTHORIZE_QUERY.contains(CHALLENGE), "the query carries the RFC 7636 challenge");
+        let j = jwt_server();
+        let http = client_credentials(&j, &cc_auth, now);
+        assert_eq!(http.status, 200, "JWT client credentials succeed");
+        assert!(http.body.contains("\"access_token\":\"eyJ"), "the access token is a JWT");
     }
 
     let s = server();
@@ -290,6 +426,46 @@ fn benches(c: &mut Criterion) {
             client_credentials_floor(&entropy, &cc_auth, &stored, &mut map, now)
         });
     });
+
+    let s = jwt_server();
+    let mut now = T0;
+    c.bench_function("client_credentials_jwt_hs256", |b| {
+        b.iter(|| {
+            now += 1;
+            client_credentials(&s, &cc_auth, UnixTime::from_secs(now))
+        });
+    });
+
+    let mut map = HashMap::new();
+    let mut now = T0;
+    c.bench_function("client_credentials_jwt_hs256_floor", |b| {
+        b.iter(|| {
+            now += 1;
+            client_credentials_jwt_floor(&entropy, &cc_auth, &stored, &mut map, now)
+        });
+    });
+
+    // Introspection of one live token, with about a thousand others in the store.
+    let s = server();
+    let now = UnixTime::from_secs(T0);
+    let mut live = String::new();
+    for _ in 0..1000 {
+        let http = client_credentials(&s, &cc_auth, now);
+        let v: serde_json::Value = serde_json::from_str(&http.body).expect("invariant: a token response");
+        live = v["access_token"].as_str().expect("invariant: it has an access token").to_owned();
+    }
+    let body = format!("token={live}");
+    let http = introspection(&s, &rs_auth, body.as_bytes(), now);
+    assert!(http.body.starts_with("{\"active\":true"), "the token is active for its introspection");
+    c.bench_function("introspect", |b| b.iter(|| introspection(&s, &rs_auth, body.as_bytes(), now)));
+
+    let mut map = HashMap::new();
+    for i in 0..1000u64 {
+        let (_, key) = new_token(&entropy);
+        map.insert(key, T0 + i);
+    }
+    map.insert(Sha256::digest(live.as_bytes()).into(), T0);
+    c.bench_function("introspect_floor", |b| b.iter(|| introspect_floor(&rs_auth, &stored, body.as_bytes(), &map)));
 
     let s = server();
     let mut now = T0;
@@ -355,12 +531,14 @@ fn print_ratios() {
         ("client_credentials", "client_credentials_floor"),
         ("user_impersonation", "user_impersonation_floor"),
         ("authorization_code_pkce", "authorization_code_pkce_floor"),
+        ("client_credentials_jwt_hs256", "client_credentials_jwt_hs256_floor"),
+        ("introspect", "introspect_floor"),
     ] {
         match (median_ns(request), median_ns(floor)) {
             (Some(r), Some(f)) => {
-                println!("  {request:<24} {:>8.3} µs   floor {:>8.3} µs   ratio {:.2}", r / 1000.0, f / 1000.0, r / f)
+                println!("  {request:<30} {:>8.3} µs   floor {:>8.3} µs   ratio {:.2}", r / 1000.0, f / 1000.0, r / f)
             }
-            _ => println!("  {request:<24} (no estimates found under {})", criterion_home().display()),
+            _ => println!("  {request:<30} (no estimates found under {})", criterion_home().display()),
         }
     }
 }
