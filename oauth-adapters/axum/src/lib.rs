@@ -14,6 +14,11 @@
 //! | `POST /oauth/authorize` | `application/x-www-form-urlencoded` body | the login/consent form posts back here; the core redirects with 303 (RFC 9700 §4.12) |
 //! | `POST /oauth/token` | form or JSON body, `Authorization`, query, `Origin` | RFC 6749 §3.2, §4.1.3, §4.4, §6; CORS per client (D6) |
 //! | `OPTIONS /oauth/token` | CORS preflight | [`preflight`] (CORS-04) |
+//! | `POST /oauth/revoke` | form or JSON body, `Authorization`, query, `Origin` | RFC 7009 §2; CORS per client (REV-08) |
+//! | `OPTIONS /oauth/revoke` | CORS preflight | [`preflight`] |
+//! | `POST /oauth/introspect` | form or JSON body, `Authorization` (Basic or Bearer), query | RFC 7662 §2 |
+//! | `GET /.well-known/oauth-authorization-server` | | RFC 8414 §3; also at the RFC 8414 §3.1 path of an issuer with a path |
+//! | `GET /oauth/jwks` | | the JWK Set (RFC 7517 §5), only when the token signer publishes one |
 //!
 //! Any other method on these paths is answered 405 with an `Allow` header. Request bodies are
 //! read here, up to [`oauth_core::wire::MAX_INPUT_BYTES`] (64 KiB); a larger body is answered
@@ -24,6 +29,13 @@
 //! the machine. Every response of the authorization endpoint carries `X-Frame-Options: DENY`,
 //! `Content-Security-Policy: frame-ancestors 'none'` and `Referrer-Policy: no-referrer`
 //! (RFC 9700 §4.16, RFC 6749 §10.13) and no CORS headers (RFC 9700 §2.6).
+//!
+//! The metadata document ([`oauth_core::Metadata`], built once from the same [`Config`] as the
+//! endpoints, with the `scopes_supported` of [`RouterOptions`]) is answered `200`,
+//! `Content-Type: application/json`, `Cache-Control: public, max-age=3600`
+//! ([`METADATA_MAX_AGE_SECS`]) and `Access-Control-Allow-Origin: *` (it carries no credentials,
+//! RFC 9700 §2.6, META-05). The JWK Set is answered the same way with
+//! `Content-Type: application/jwk-set+json` and a max-age of [`JWKS_MAX_AGE_SECS`].
 //!
 //! The resource owner is authenticated, and consent obtained, by the embedding application
 //! through an [`OwnerInteraction`] hook: it sees the request and the [`NeedOwner`] question and
@@ -47,15 +59,17 @@ use axum::Router;
 use axum::body::{Body, HttpBody as _};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::handler::Handler as _;
-use axum::response::Response as HttpResponse;
+use axum::response::{IntoResponse as _, Response as HttpResponse};
 use axum::routing::{get, post};
 use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use oauth_core::metadata::{WELL_KNOWN, well_known_path};
 use oauth_core::wire::{MAX_INPUT_BYTES, Params};
 use oauth_core::{
-    AccessTokenRecord, AuthorizeRequest, Client, ClientRegistry, CodeRecord, CodeStore, Config, GrantId, NeedOwner,
-    OAuthError, OwnerDecision, RefreshStore, RefreshTokenRecord, Response, Step, Store, StoreError, TokenDigest,
-    TokenRequest, TokenState, TokenStore, UnixTime, User, UserDirectory, UserLookup, Write, authorize, token,
+    AccessTokenRecord, AuthorizeRequest, Client, ClientRegistry, CodeRecord, CodeStore, Config, EndpointPaths, GrantId,
+    IntrospectRequest, Metadata, NeedOwner, OAuthError, OwnerDecision, RefreshStore, RefreshTokenRecord, Response,
+    RevokeRequest, ScopeSet, Step, Store, StoreError, TokenDigest, TokenRequest, TokenState, TokenStore, UnixTime,
+    User, UserDirectory, UserLookup, Write, authorize, introspect, revoke, token,
 };
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -434,30 +448,115 @@ struct Endpoints<S: ?Sized> {
     config: Arc<Config>,
     store: Arc<S>,
     owner: Arc<dyn OwnerInteraction>,
+    /// The metadata document as JSON, built once (the configuration does not change).
+    metadata: Arc<str>,
+    /// The path the metadata is served at besides [`WELL_KNOWN`] (RFC 8414 §3.1), if any.
+    well_known: Arc<str>,
 }
 
 impl<S: ?Sized> Clone for Endpoints<S> {
     fn clone(&self) -> Self {
-        Self { config: Arc::clone(&self.config), store: Arc::clone(&self.store), owner: Arc::clone(&self.owner) }
+        Self {
+            config: Arc::clone(&self.config),
+            store: Arc::clone(&self.store),
+            owner: Arc::clone(&self.owner),
+            metadata: Arc::clone(&self.metadata),
+            well_known: Arc::clone(&self.well_known),
+        }
     }
 }
 
-/// The routes `GET`/`POST /oauth/authorize` and `POST /oauth/token` over `store`, with `owner`
-/// answering the resource-owner question. Merge the result into the application's router.
+/// What [`router_with`] needs besides the configuration, the store and the owner hook.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RouterOptions {
+    /// The `scopes_supported` of the metadata document (RFC 8414 §2); empty (the default)
+    /// omits the member (META-04).
+    pub scopes_supported: ScopeSet,
+}
+
+impl RouterOptions {
+    /// No scopes listed in the metadata.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The same options, with `scopes` as the metadata's `scopes_supported`.
+    #[must_use]
+    pub fn with_scopes_supported(mut self, scopes: ScopeSet) -> Self {
+        self.scopes_supported = scopes;
+        self
+    }
+}
+
+/// How long a client may cache the metadata document, in seconds: 3600.
+pub const METADATA_MAX_AGE_SECS: u64 = 3600;
+
+/// How long a resource server may cache the JWK Set, in seconds: 300 (short, so that a key
+/// rotated in is fetched soon; a verifier should also fetch again on an unknown `kid`).
+pub const JWKS_MAX_AGE_SECS: u64 = 300;
+
+/// The routes of [`router_with`] with default [`RouterOptions`] (no `scopes_supported` in the
+/// metadata).
 pub fn router<S: AsyncStore + ?Sized + 'static>(
     config: Arc<Config>,
     store: Arc<S>,
     owner: Arc<dyn OwnerInteraction>,
 ) -> Router {
-    let cors = preflight(Arc::clone(&store));
-    let state = Endpoints { config, store, owner };
-    let options = no_content.layer(cors).layer(axum::middleware::from_fn(preflight_status));
-    Router::new()
-        .route("/oauth/authorize", get(authorize_get::<S>).post(authorize_post::<S>))
-        .route("/oauth/token", post(token_post::<S>).options(options))
-        // Bodies are read by this crate with its own limit and OAuth JSON errors.
-        .layer(DefaultBodyLimit::disable())
-        .with_state(state)
+    router_with(config, store, owner, RouterOptions::new())
+}
+
+/// The OAuth routes over `store`, with `owner` answering the resource-owner question (the
+/// table in the crate documentation): `GET`/`POST /oauth/authorize`, `POST /oauth/token`,
+/// `POST /oauth/revoke`, `POST /oauth/introspect` (with CORS preflights for token and
+/// revocation), the metadata at `/.well-known/oauth-authorization-server` and, when the issuer
+/// has a path, at [`well_known_path`] of the issuer too (RFC 8414 §3.1), and `GET /oauth/jwks`
+/// when the configured token signer publishes a JWK Set. Merge the result into the
+/// application's router.
+///
+/// The metadata is built here, once, by [`Metadata::new`] from `config` with the default
+/// [`EndpointPaths`] and `options.scopes_supported`.
+pub fn router_with<S: AsyncStore + ?Sized + 'static>(
+    config: Arc<Config>,
+    store: Arc<S>,
+    owner: Arc<dyn OwnerInteraction>,
+    options: RouterOptions,
+) -> Router {
+    let paths = EndpointPaths::default();
+    let metadata = Metadata::new(&config, &paths, &options.scopes_supported).to_json().into();
+    let well_known: Arc<str> = well_known_path(config.issuer()).into();
+    let publishes_keys = config.token_signer().and_then(|s| s.jwks()).is_some();
+    let options_handler =
+        || no_content.layer(preflight(Arc::clone(&store))).layer(axum::middleware::from_fn(preflight_status));
+    let token_options = options_handler();
+    let revoke_options = options_handler();
+    let mut routes = Router::new()
+        .route(&paths.authorization, get(authorize_get::<S>).post(authorize_post::<S>))
+        .route(&paths.token, post(token_post::<S>).options(token_options))
+        .route(&paths.revocation, post(revoke_post::<S>).options(revoke_options))
+        .route(&paths.introspection, post(introspect_post::<S>))
+        .route(WELL_KNOWN, get(metadata_get::<S>));
+    if *well_known != *WELL_KNOWN {
+        routes = routes.route(&route_pattern(&well_known), get(metadata_get::<S>));
+    }
+    if publishes_keys {
+        routes = routes.route(&paths.jwks, get(jwks_get::<S>));
+    }
+    let state = Endpoints { config, store, owner, metadata, well_known };
+    // Bodies are read by this crate with its own limit and OAuth JSON errors.
+    routes.layer(DefaultBodyLimit::disable()).with_state(state)
+}
+
+/// The axum route pattern that matches exactly `path`, a path computed from the issuer: `{`
+/// and `}` doubled (matchit's escape). A path with a segment starting with `:` or `*`, which
+/// axum refuses as a literal, is routed with a catch-all below the well-known prefix instead;
+/// [`metadata_get`] then answers only the exact path.
+fn route_pattern(path: &str) -> String {
+    if path.split('/').any(|segment| segment.starts_with([':', '*'])) {
+        return format!("{WELL_KNOWN}/{{*issuer_path}}");
+    }
+    path.replace('{', "{{").replace('}', "}}")
 }
 
 async fn authorize_get<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, request: Request) -> HttpResponse {
@@ -501,10 +600,71 @@ async fn token_post<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, reque
     drive(&*e.store, token::start(&e.config, request, now), None).await
 }
 
+async fn revoke_post<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, request: Request) -> HttpResponse {
+    let now = now();
+    let (parts, body) = request.into_parts();
+    let body = match read_body(&parts.headers, body).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
+    let content_type = header_text(&parts.headers, &header::CONTENT_TYPE);
+    let authorization = header_text(&parts.headers, &header::AUTHORIZATION);
+    let origin = header_text(&parts.headers, &header::ORIGIN);
+    let request = RevokeRequest::from_http(content_type.as_deref(), authorization.as_deref(), parts.uri.query(), &body)
+        .with_origin(origin.as_deref());
+    drive(&*e.store, revoke::start(&e.config, request, now), None).await
+}
+
+async fn introspect_post<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, request: Request) -> HttpResponse {
+    let now = now();
+    let (parts, body) = request.into_parts();
+    let body = match read_body(&parts.headers, body).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
+    let content_type = header_text(&parts.headers, &header::CONTENT_TYPE);
+    let authorization = header_text(&parts.headers, &header::AUTHORIZATION);
+    let request =
+        IntrospectRequest::from_http(content_type.as_deref(), authorization.as_deref(), parts.uri.query(), &body);
+    drive(&*e.store, introspect::start(&e.config, request, now), None).await
+}
+
+/// The metadata document (RFC 8414 §3.2), at [`WELL_KNOWN`] and at the issuer's well-known path.
+async fn metadata_get<S: ?Sized>(State(e): State<Endpoints<S>>, uri: Uri) -> HttpResponse {
+    let path = uri.path();
+    if path != WELL_KNOWN && path != &*e.well_known {
+        // Only reachable through the catch-all of `route_pattern`.
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    public_document(e.metadata.to_string(), "application/json", METADATA_MAX_AGE_SECS)
+}
+
+/// The JWK Set of the token signer (RFC 7517 §5); 404 if it publishes none.
+async fn jwks_get<S: ?Sized>(State(e): State<Endpoints<S>>) -> HttpResponse {
+    match e.config.token_signer().and_then(|s| s.jwks()) {
+        Some(jwks) => public_document(jwks, "application/jwk-set+json", JWKS_MAX_AGE_SECS),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A `200` answer with a public document that holds no credentials: cacheable for `max_age`
+/// seconds and readable from any origin (`Access-Control-Allow-Origin: *`, META-05).
+fn public_document(body: String, content_type: &'static str, max_age: u64) -> HttpResponse {
+    let mut response = HttpResponse::new(Body::from(body));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // Digits and ASCII letters only: always a valid header value.
+    let cache = HeaderValue::try_from(format!("public, max-age={max_age}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("no-cache"));
+    headers.insert(header::CACHE_CONTROL, cache);
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response
+}
+
 /// How long a browser may cache a preflight answer, in seconds: 600.
 pub const PREFLIGHT_MAX_AGE_SECS: u64 = 600;
 
-/// The CORS preflight answer for the browser-facing endpoints (`/oauth/token`, and later
+/// The CORS preflight answer for the browser-facing endpoints (`/oauth/token` and
 /// `/oauth/revoke`), built on tower-http's [`CorsLayer`]: `OPTIONS` with an `Origin` that any
 /// client allows ([`AsyncStore::origin_registered`]) gets `204`,
 /// `Access-Control-Allow-Origin: <origin>`, `Access-Control-Allow-Methods: POST`,

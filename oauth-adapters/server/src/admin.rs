@@ -2,8 +2,10 @@
 //! API: create, list, get, update and delete clients, rotate their secrets and set their
 //! consent method.
 //!
-//! Every route needs a bearer access token issued by this server (RFC 6750 §2.1) whose scope
-//! holds the configured admin scope and whose client still exists. Clients from the
+//! Every route needs a bearer access token issued by this server (RFC 6750 §2.1), opaque or JWT,
+//! checked by [`RequireBearer`] over the server's own store ([`StoreValidator`]): its scope must
+//! hold the configured admin scope, it must have been issued to a client acting for itself
+//! (client credentials), and that client must still exist and still be allowed the admin scope. Clients from the
 //! configuration file and clients created here live in one [`Registry`] and behave the same.
 //! Every change is applied to a copy, validated with [`Client::register`] and only then swapped
 //! into the [`MemoryStore`] and the registry under one lock, so nothing is ever half-registered.
@@ -22,12 +24,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::map_response;
 use axum::response::Response;
 use axum::routing::{delete, get, patch, post};
-use oauth_axum::{BodyError, header_text, http_to_axum};
-use oauth_core::bearer::{self, BearerError};
+use oauth_axum::bearer::{AccessToken, RequireBearer, StoreValidator, TokenValidator, ValidateFuture};
+use oauth_axum::{BodyError, header_text};
+use oauth_core::bearer::BearerError;
 use oauth_core::{
-    AccessTokenRecord, AppType, Client, ClientRegistration, ClientRegistry as _, ConsentMethod, GrantType,
-    RegistrationError, ScopeSet, Secret, Subject, TokenDigest, TokenStore as _, UnixTime, generate_client_id,
-    generate_client_secret, secret_hint,
+    AppType, Client, ClientRegistration, ClientRegistry as _, Config, ConsentMethod, GrantType, RegistrationError,
+    ScopeSet, Secret, TokenDigest, UnixTime, generate_client_id, generate_client_secret, secret_hint,
 };
 use oauth_memory::{MemoryStore, OsEntropy};
 use serde::Serialize;
@@ -108,6 +110,38 @@ struct Entry {
     secrets: Vec<SecretEntry>,
 }
 
+/// The admin API's token check: the server's own store ([`StoreValidator`], which keys opaque
+/// and JWT access tokens alike), then the API's rules. The token's client must still exist, or
+/// the token is `invalid_token`: deleting a client ends its tokens' admin rights at once. Only a
+/// client acting for itself (client credentials) that is still allowed the admin scope keeps
+/// that scope: for any other token (one issued for a user, by code or impersonation, since
+/// users have no administrator role here; or one whose client lost the scope) the admin scope
+/// is taken out of the token's effective scope, so [`RequireBearer`] answers 403
+/// `insufficient_scope` naming it, after the `Origin` check as for any token.
+struct AdminTokens {
+    tokens: StoreValidator<MemoryStore>,
+    store: Arc<MemoryStore>,
+    required: ScopeSet,
+}
+
+impl TokenValidator for AdminTokens {
+    fn validate<'a>(&'a self, token: &'a str, now: UnixTime) -> ValidateFuture<'a> {
+        Box::pin(async move {
+            let mut access = self.tokens.validate(token, now).await?;
+            let current = self.store.client(&access.client_id).map_err(BearerError::from_store)?;
+            let Some(current) = current else {
+                return Err(BearerError::InvalidToken("the access token is not active"));
+            };
+            if !(access.acts_for_itself() && self.required.is_subset(current.allowed_scopes())) {
+                for scope in self.required.iter() {
+                    access.scope = access.scope.without(scope);
+                }
+            }
+            Ok(access)
+        })
+    }
+}
+
 /// Every registered client by id, kept in step with the [`MemoryStore`]: both change only under
 /// the registry's lock.
 pub(crate) struct Registry {
@@ -160,27 +194,6 @@ impl Registry {
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
         // Every critical section leaves the map consistent before it can panic.
         self.clients.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The bearer check of every route (RFC 6750 §2.1, §3.1): an `Authorization: Bearer`
-    /// token of this server, active at `now`, whose client still exists, allowed from the
-    /// request's `Origin`, with the admin scope. Returns the token's record.
-    fn authorize(&self, headers: &HeaderMap, now: UnixTime) -> Result<AccessTokenRecord, BearerError> {
-        let authorization = header_text(headers, &header::AUTHORIZATION);
-        let token = bearer::parse_authorization(authorization.as_deref())?;
-        let record = self.store.access_token(&token.digest(), now).map_err(BearerError::from_store)?;
-        // The token's client must still exist and still be allowed the admin scope: deleting
-        // the client, or taking the scope away from it, ends its tokens' admin rights at once.
-        let current = record.as_ref().and_then(|r| self.store.client(&r.client_id).ok().flatten());
-        let record = record.filter(|_| current.is_some());
-        let origin = header_text(headers, &header::ORIGIN);
-        let record = bearer::check(record, now, &self.required, origin.as_deref())?;
-        // Only a client acting for itself (client credentials) administers the server: a token
-        // issued for a user (authorization code, impersonation) never does, whatever its scope,
-        // since users have no administrator role here.
-        let for_itself = matches!((&record.subject, &record.actor), (Subject::Client(_), None));
-        let still_admin = current.is_some_and(|c| self.required.is_subset(c.allowed_scopes()));
-        if for_itself && still_admin { Ok(record) } else { Err(BearerError::InsufficientScope(self.required.clone())) }
     }
 
     /// `POST /api/v1/oauth-clients`.
@@ -1141,31 +1154,29 @@ fn parse_consent(body: &Json) -> Result<Option<ConsentMethod>, ApiError> {
 // ---------------------------------------------------------------------------------------------
 // Routes
 
-/// The admin routes over `registry`, to merge into the application's router. Every answer
-/// carries `Cache-Control: no-store`; a wrong method gets 405.
-pub(crate) fn router(registry: Arc<Registry>) -> Router {
+/// The admin routes over `registry`, to merge into the application's router. Every route is
+/// behind [`RequireBearer`] (realm `oauth-clients`) with [`AdminTokens`] over the store and the
+/// server's `core` configuration (issuer, audience and signer of JWT access tokens). Every
+/// answer carries `Cache-Control: no-store`; a wrong method gets 405.
+pub(crate) fn router(registry: Arc<Registry>, core: Arc<Config>) -> Router {
+    let tokens = AdminTokens {
+        tokens: StoreValidator::new(Arc::clone(&registry.store), core),
+        store: Arc::clone(&registry.store),
+        required: registry.required.clone(),
+    };
+    let bearer = RequireBearer::new(tokens, registry.required.clone()).realm(REALM);
     Router::new()
         .route(BASE, get(list_clients).post(create_client))
         .route("/api/v1/oauth-clients/{id}", get(get_client).patch(update_client).delete(delete_client))
         .route("/api/v1/oauth-clients/{id}/connection-configs/me", patch(update_consent))
         .route("/api/v1/oauth-clients/{id}/client-secrets", post(add_secret))
         .route("/api/v1/oauth-clients/{id}/client-secrets/{hint}", delete(delete_secret))
+        .route_layer(bearer)
         .layer(map_response(no_store))
         .with_state(registry)
 }
 
 type Shared = State<Arc<Registry>>;
-
-/// Runs the bearer check: the token's record, or returns the refusal
-/// ([`BearerError::to_http`] with realm `oauth-clients`).
-macro_rules! authorized {
-    ($registry:expr, $headers:expr, $now:expr) => {
-        match $registry.authorize($headers, $now) {
-            Ok(record) => record,
-            Err(refusal) => return http_to_axum(refusal.to_http(REALM)),
-        }
-    };
-}
 
 /// Reads the body, or returns the refusal.
 macro_rules! body {
@@ -1181,52 +1192,62 @@ fn finish(result: Result<Response, ApiError>) -> Response {
     result.unwrap_or_else(ApiError::into_response)
 }
 
-/// Runs the bearer check, reads the body as JSON (a JSON Patch document, RFC 6902, if `patch`)
-/// and hands it to `apply` with the caller's `client_id` and the time of the request.
+/// Reads the body as JSON (a JSON Patch document, RFC 6902, if `patch`) and hands it to `apply`
+/// with the caller's `client_id` and the time of the request. The bearer check has already run
+/// ([`router`]).
 async fn with_json(
-    registry: &Registry,
+    caller: &AccessToken,
     request: Request,
     patch: bool,
     apply: impl FnOnce(&Json, &str, UnixTime) -> Result<Response, ApiError>,
 ) -> Response {
     let now = oauth_axum::now();
-    let caller = authorized!(registry, request.headers(), now);
     let (parts, body) = request.into_parts();
     let body = body!(parts, body);
     finish(parse_json(&parts.headers, &body, patch).and_then(|json| apply(&json, &caller.client_id, now)))
 }
 
-async fn list_clients(State(registry): Shared, request: Request) -> Response {
-    authorized!(registry, request.headers(), oauth_axum::now());
+async fn list_clients(State(registry): Shared, _caller: AccessToken) -> Response {
     registry.list()
 }
 
-async fn create_client(State(registry): Shared, request: Request) -> Response {
-    with_json(&registry, request, false, |json, caller, now| registry.create(json, caller, now)).await
+async fn create_client(State(registry): Shared, caller: AccessToken, request: Request) -> Response {
+    with_json(&caller, request, false, |json, caller, now| registry.create(json, caller, now)).await
 }
 
-async fn get_client(State(registry): Shared, Path(id): Path<String>, request: Request) -> Response {
-    authorized!(registry, request.headers(), oauth_axum::now());
+async fn get_client(State(registry): Shared, _caller: AccessToken, Path(id): Path<String>) -> Response {
     finish(registry.get(&id))
 }
 
-async fn update_client(State(registry): Shared, Path(id): Path<String>, request: Request) -> Response {
-    with_json(&registry, request, true, |json, caller, _| registry.update(&id, parse_update(json)?, caller)).await
+async fn update_client(
+    State(registry): Shared,
+    caller: AccessToken,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    with_json(&caller, request, true, |json, caller, _| registry.update(&id, parse_update(json)?, caller)).await
 }
 
-async fn update_consent(State(registry): Shared, Path(id): Path<String>, request: Request) -> Response {
-    with_json(&registry, request, true, |json, caller, _| registry.set_consent(&id, parse_consent(json)?, caller)).await
+async fn update_consent(
+    State(registry): Shared,
+    caller: AccessToken,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    with_json(&caller, request, true, |json, caller, _| registry.set_consent(&id, parse_consent(json)?, caller)).await
 }
 
-async fn delete_client(State(registry): Shared, Path(id): Path<String>, request: Request) -> Response {
+async fn delete_client(State(registry): Shared, caller: AccessToken, Path(id): Path<String>) -> Response {
+    finish(registry.delete(&id, &caller.client_id, oauth_axum::now()))
+}
+
+async fn add_secret(
+    State(registry): Shared,
+    caller: AccessToken,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
     let now = oauth_axum::now();
-    let caller = authorized!(registry, request.headers(), now);
-    finish(registry.delete(&id, &caller.client_id, now))
-}
-
-async fn add_secret(State(registry): Shared, Path(id): Path<String>, request: Request) -> Response {
-    let now = oauth_axum::now();
-    let caller = authorized!(registry, request.headers(), now);
     let (parts, body) = request.into_parts();
     let body = body!(parts, body);
     // An empty body, or an empty JSON object.
@@ -1240,17 +1261,74 @@ async fn add_secret(State(registry): Shared, Path(id): Path<String>, request: Re
 
 async fn delete_secret(
     State(registry): Shared,
+    caller: AccessToken,
     Path((id, hint)): Path<(String, String)>,
-    request: Request,
 ) -> Response {
-    let now = oauth_axum::now();
-    let caller = authorized!(registry, request.headers(), now);
     finish(registry.delete_secret(&id, &hint, &caller.client_id))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The admin API accepts JWT access tokens (here ES256 with a generated key) through the
+    /// store check, and refuses one as soon as it is revoked.
+    #[tokio::test]
+    async fn jwt_access_tokens_and_their_revocation() {
+        let config = ServerConfig::from_toml(
+            r#"
+[access_tokens]
+format = "jwt"
+
+[[clients]]
+client_id = "ops"
+app_type = "web"
+client_secret = "ops-secret"
+allowed_scopes = ["admin_classic"]
+allowed_grant_types = ["client_credentials"]
+"#,
+        )
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(crate::serve_with_shutdown(config, listener, async {
+            let _ = stopped.await;
+        }));
+        let http = reqwest::Client::new();
+        let token = http
+            .post(format!("{base}/oauth/token"))
+            .basic_auth("ops", Some("ops-secret"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("grant_type=client_credentials&scope=admin_classic")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(token.status(), 200);
+        let token: serde_json::Value = serde_json::from_str(&token.text().await.unwrap()).unwrap();
+        let token = token["access_token"].as_str().unwrap().to_owned();
+        assert_eq!(token.matches('.').count(), 2, "a JWT");
+        let list = |t: String| http.get(format!("{base}{BASE}")).bearer_auth(t).send();
+        assert_eq!(list(token.clone()).await.unwrap().status(), 200);
+        // A tampered signature does not verify, so the token has no store key.
+        let tampered = format!("{}AAAA", token.trim_end_matches('='));
+        let refused = list(tampered).await.unwrap();
+        assert_eq!(refused.status(), 401);
+        let challenge = refused.headers()["www-authenticate"].to_str().unwrap().to_owned();
+        assert!(challenge.starts_with("Bearer realm=\"oauth-clients\", error=\"invalid_token\""), "{challenge}");
+        let revoked = http
+            .post(format!("{base}/oauth/revoke"))
+            .basic_auth("ops", Some("ops-secret"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("token={token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revoked.status(), 200);
+        assert_eq!(list(token.clone()).await.unwrap().status(), 401);
+        let _ = stop.send(());
+        tokio::time::timeout(std::time::Duration::from_secs(10), task).await.unwrap().unwrap().unwrap();
+    }
 
     #[test]
     fn timestamps_are_rfc3339_utc() {

@@ -7,14 +7,18 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, SaltString};
+use oauth_core::config::DEFAULT_INTROSPECTION_SCOPE;
+use oauth_core::sign::MIN_HS256_KEY_BYTES;
 use oauth_core::{
-    AppType, Client, ClientRegistration, Config, ConsentMethod, FailingEntropy, GrantType, Lifetimes, ScopeSet, Secret,
-    TokenDigest, secret_hint,
+    AppType, Client, ClientRegistration, Config, ConsentMethod, FailingEntropy, GrantType, Hs256Signer, Lifetimes,
+    ScopeSet, Secret, TokenDigest, TokenSigner, secret_hint,
 };
+use oauth_jose::{Algorithm, KeySet, SigningKey, VerifyingKey};
 use rand::TryRngCore as _;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -82,6 +86,21 @@ pub struct ServerConfig {
     /// `None` (no secret, or `client_secret_sha256`).
     secret_hints: Vec<Option<String>>,
     pub(crate) users: Vec<User>,
+    access_tokens: AccessTokens,
+}
+
+/// The `[access_tokens]` table, resolved: the signer of JWT access tokens (keys loaded or
+/// generated), the audience, the introspection scope and the metadata's `scopes_supported`.
+#[derive(Clone)]
+struct AccessTokens {
+    /// `None`: opaque access tokens.
+    signer: Option<Arc<dyn TokenSigner>>,
+    /// Whether the signing key was generated at load (no `key_file` / `hs256_secret_file`).
+    generated: bool,
+    audience: Option<String>,
+    introspection_scope: ScopeSet,
+    /// `None`: the union of the clients' `allowed_scopes`.
+    scopes_supported: Option<ScopeSet>,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -94,6 +113,11 @@ impl fmt::Debug for ServerConfig {
             .field("admin_scope", &self.admin_scope)
             .field("clients", &self.clients.iter().map(|c| c.client_id()).collect::<Vec<_>>())
             .field("users", &self.users.iter().map(|u| u.id.as_str()).collect::<Vec<_>>())
+            .field("access_token_format", &self.access_token_format())
+            .field("access_token_algorithm", &self.access_token_signer().map(|s| s.algorithm().to_owned()))
+            .field("access_token_key_id", &self.access_token_signer().and_then(|s| s.key_id().map(str::to_owned)))
+            .field("audience", &self.access_tokens.audience)
+            .field("introspection_scope", &self.access_tokens.introspection_scope)
             .finish()
     }
 }
@@ -106,6 +130,7 @@ struct RawFile {
     dev_login: Option<String>,
     admin_scope: Option<String>,
     lifetimes: Option<toml::Value>,
+    access_tokens: Option<toml::Value>,
     #[serde(default)]
     clients: Vec<toml::Value>,
     #[serde(default)]
@@ -118,6 +143,29 @@ struct RawLifetimes {
     access_token: Option<u64>,
     authorization_code: Option<u64>,
     refresh_token: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccessTokens {
+    format: Option<String>,
+    algorithm: Option<String>,
+    key_file: Option<String>,
+    previous_public_keys: Option<Vec<toml::Value>>,
+    hs256_secret_file: Option<String>,
+    key_id: Option<String>,
+    audience: Option<String>,
+    introspection_scope: Option<String>,
+    scopes_supported: Option<Vec<String>>,
+}
+
+/// An entry of `previous_public_keys` written as a table rather than a path.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublicKey {
+    file: String,
+    key_id: Option<String>,
+    algorithm: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -199,18 +247,33 @@ fn without_quoted_values(message: &str) -> String {
 }
 
 impl ServerConfig {
-    /// Parses and validates a TOML configuration (format in the crate documentation).
+    /// Parses and validates a TOML configuration (format in the crate documentation), reading
+    /// the key files of `[access_tokens]` relative to the current directory. A file on disk
+    /// should be loaded with [`ServerConfig::from_toml_in`] and its directory instead.
+    ///
+    /// # Errors
+    /// As [`ServerConfig::from_toml_in`].
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        Self::from_toml_in(text, Path::new(""))
+    }
+
+    /// Parses and validates a TOML configuration (format in the crate documentation); relative
+    /// paths in `[access_tokens]` are read below `dir` (the configuration file's directory).
     ///
     /// Plaintext client secrets are replaced by their SHA-256 digest and plaintext passwords by
-    /// an argon2id hash here; neither is kept.
+    /// an argon2id hash here; neither is kept. With `format = "jwt"`, the key files are read
+    /// and parsed here, and a signing key is generated here when none is configured.
     ///
     /// # Errors
     /// [`ConfigError`] naming the first bad field: TOML syntax (`line N`), an unknown field, a
     /// wrong type, an issuer that is not `https` (or `http` on loopback), a bad listen
     /// address or lifetime, a client that [`Client::register`] refuses
     /// (`clients[i].<field>`), a duplicate client or user id, a user without exactly one of
-    /// `password` and `password_hash`, or a `dev_login` that names no enabled user.
-    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+    /// `password` and `password_hash`, a `dev_login` that names no enabled user, or an
+    /// `[access_tokens]` problem (`access_tokens.key_file: cannot read ...`, a key that is not
+    /// PEM of the algorithm, an HS256 secret shorter than 32 bytes, an option of another
+    /// format or algorithm). Messages never quote a secret or key.
+    pub fn from_toml_in(text: &str, dir: &Path) -> Result<Self, ConfigError> {
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             let line = e.span().map_or(0, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             ConfigError::new(format!("line {line}"), e.message().lines().next().unwrap_or("invalid TOML"))
@@ -280,8 +343,19 @@ impl ServerConfig {
             users.push(user);
         }
 
-        let config =
-            Self { issuer: raw.issuer, listen, dev_login: None, lifetimes, admin_scope, clients, secret_hints, users };
+        let access_tokens = access_tokens(raw.access_tokens, dir)?;
+
+        let config = Self {
+            issuer: raw.issuer,
+            listen,
+            dev_login: None,
+            lifetimes,
+            admin_scope,
+            clients,
+            secret_hints,
+            users,
+            access_tokens,
+        };
         match raw.dev_login {
             None => Ok(config),
             Some(id) => config.with_dev_login(&id),
@@ -290,8 +364,9 @@ impl ServerConfig {
 
     /// The embedded demo configuration ([`DEMO_TOML`]): clients `demo-web`, `demo-service`,
     /// `demo-spa`, `demo-native`, `demo-admin` (client credentials with `admin_classic`, for
-    /// the admin API), `demo-impersonation` and users `user-1` (enabled) and `user-2` (disabled), on
-    /// `127.0.0.1:8080`.
+    /// the admin API), `demo-impersonation`, `demo-resource-server` (client credentials with
+    /// `introspect`: may introspect every token) and users `user-1` (enabled) and `user-2`
+    /// (disabled), on `127.0.0.1:8080`, with opaque access tokens.
     #[must_use]
     pub fn demo() -> Self {
         Self::from_toml(DEMO_TOML).expect("invariant: the embedded demo.toml is valid (tested)")
@@ -370,6 +445,219 @@ impl ServerConfig {
     pub fn disabled_users(&self) -> Vec<&str> {
         self.users.iter().filter(|u| u.disabled).map(|u| u.id.as_str()).collect()
     }
+
+    /// `"opaque"` or `"jwt"`: the `[access_tokens]` `format` (default `"opaque"`).
+    #[must_use]
+    pub fn access_token_format(&self) -> &'static str {
+        if self.access_tokens.signer.is_some() { "jwt" } else { "opaque" }
+    }
+
+    /// The signer of JWT access tokens (RFC 9068), when `format = "jwt"`: its
+    /// [`TokenSigner::algorithm`], [`TokenSigner::key_id`] and, for ES256 and EdDSA, the JWK
+    /// Set with the previous public keys.
+    #[must_use]
+    pub fn access_token_signer(&self) -> Option<&Arc<dyn TokenSigner>> {
+        self.access_tokens.signer.as_ref()
+    }
+
+    /// Whether the JWT signing key was generated when the file was loaded (no `key_file` or
+    /// `hs256_secret_file`): tokens it signed do not verify after a restart.
+    #[must_use]
+    pub const fn signing_key_generated(&self) -> bool {
+        self.access_tokens.generated
+    }
+
+    /// The `audience` of access tokens and introspection answers, if configured (default: the
+    /// issuer).
+    #[must_use]
+    pub fn audience(&self) -> Option<&str> {
+        self.access_tokens.audience.as_deref()
+    }
+
+    /// The scope that lets a client (or a bearer token) introspect every token
+    /// (RFC 7662 §2.1): `introspection_scope`, default `introspect`.
+    #[must_use]
+    pub const fn introspection_scope(&self) -> &ScopeSet {
+        &self.access_tokens.introspection_scope
+    }
+
+    /// The metadata's `scopes_supported` (RFC 8414 §2): the configured list or, by default, the
+    /// union of every configured client's `allowed_scopes` (clients created later through the
+    /// admin API are not added).
+    #[must_use]
+    pub fn scopes_supported(&self) -> ScopeSet {
+        if let Some(scopes) = &self.access_tokens.scopes_supported {
+            return scopes.clone();
+        }
+        let tokens: Vec<&str> = self.clients.iter().flat_map(|c| c.allowed_scopes().iter()).collect();
+        // Every token comes from a validated client scope.
+        ScopeSet::from_tokens(tokens).unwrap_or_default()
+    }
+}
+
+/// Resolves the `[access_tokens]` table: reads (or generates) the keys below `dir`.
+fn access_tokens(value: Option<toml::Value>, dir: &Path) -> Result<AccessTokens, ConfigError> {
+    const P: &str = "access_tokens";
+    let field = |name: &str| format!("{P}.{name}");
+    let raw: RawAccessTokens = match value {
+        None => typed(toml::Value::Table(toml::Table::new()), P)?,
+        Some(v) => typed(v, P)?,
+    };
+    let audience = match raw.audience {
+        None => None,
+        Some(a) => {
+            let base = Config::new_for_development("http://127.0.0.1", Arc::new(FailingEntropy::default()))
+                .map_err(|_| ConfigError::new("issuer", "internal: loopback issuer refused"))?;
+            if base.with_audience(a.as_str()).is_err() {
+                return Err(ConfigError::new(
+                    field("audience"),
+                    "must be a non-empty string without control characters",
+                ));
+            }
+            Some(a)
+        }
+    };
+    let introspection_scope = match raw.introspection_scope.as_deref() {
+        None => ScopeSet::parse(DEFAULT_INTROSPECTION_SCOPE).unwrap_or_default(),
+        Some(s) if !s.contains(' ') => ScopeSet::parse(s).map_err(|_| {
+            ConfigError::new(
+                field("introspection_scope"),
+                "must be one scope token of the characters %x21 / %x23-5B / %x5D-7E",
+            )
+        })?,
+        Some(_) => return Err(ConfigError::new(field("introspection_scope"), "must be one scope token")),
+    };
+    let scopes_supported = match raw.scopes_supported {
+        None => None,
+        Some(list) => Some(ScopeSet::from_tokens(&list).map_err(|_| {
+            ConfigError::new(field("scopes_supported"), "every entry must be a scope token (RFC 6749 §3.3)")
+        })?),
+    };
+    let jwt = match raw.format.as_deref() {
+        None | Some("opaque") => false,
+        Some("jwt") => true,
+        Some(_) => return Err(ConfigError::new(field("format"), "must be opaque or jwt")),
+    };
+    let mut resolved = AccessTokens { signer: None, generated: false, audience, introspection_scope, scopes_supported };
+    if !jwt {
+        let jwt_only = [
+            ("algorithm", raw.algorithm.is_some()),
+            ("key_file", raw.key_file.is_some()),
+            ("previous_public_keys", raw.previous_public_keys.is_some()),
+            ("hs256_secret_file", raw.hs256_secret_file.is_some()),
+            ("key_id", raw.key_id.is_some()),
+        ];
+        if let Some((name, _)) = jwt_only.iter().find(|(_, set)| *set) {
+            return Err(ConfigError::new(field(name), "only with format = \"jwt\""));
+        }
+        return Ok(resolved);
+    }
+    if let Some(kid) = &raw.key_id {
+        validate_key_id(kid).map_err(|reason| ConfigError::new(field("key_id"), reason))?;
+    }
+    let algorithm = raw.algorithm.as_deref().unwrap_or("ES256");
+    if algorithm == "HS256" {
+        if raw.key_file.is_some() {
+            return Err(ConfigError::new(field("key_file"), "not with HS256 (use hs256_secret_file)"));
+        }
+        if raw.previous_public_keys.is_some() {
+            return Err(ConfigError::new(field("previous_public_keys"), "only with ES256 or EdDSA"));
+        }
+        let key = match &raw.hs256_secret_file {
+            Some(path) => {
+                let key =
+                    read_file(dir, path).map_err(|reason| ConfigError::new(field("hs256_secret_file"), reason))?;
+                if key.len() < MIN_HS256_KEY_BYTES {
+                    return Err(ConfigError::new(field("hs256_secret_file"), "must hold at least 32 bytes"));
+                }
+                key
+            }
+            None => {
+                resolved.generated = true;
+                let mut key = vec![0u8; MIN_HS256_KEY_BYTES];
+                rand::rngs::OsRng.try_fill_bytes(&mut key).map_err(|_| {
+                    ConfigError::new(field("hs256_secret_file"), "the OS random number generator failed")
+                })?;
+                key
+            }
+        };
+        let signer = Hs256Signer::new(&key, raw.key_id.clone())
+            .map_err(|_| ConfigError::new(field("hs256_secret_file"), "must hold at least 32 bytes"))?;
+        resolved.signer = Some(Arc::new(signer));
+        return Ok(resolved);
+    }
+    let alg: Algorithm =
+        algorithm.parse().map_err(|_| ConfigError::new(field("algorithm"), "must be ES256, EdDSA or HS256"))?;
+    if raw.hs256_secret_file.is_some() {
+        return Err(ConfigError::new(field("hs256_secret_file"), "only with algorithm = \"HS256\""));
+    }
+    let key = match &raw.key_file {
+        Some(path) => {
+            let pem = read_text(dir, path).map_err(|reason| ConfigError::new(field("key_file"), reason))?;
+            SigningKey::from_pkcs8_pem(alg, &pem).map_err(|e| ConfigError::new(field("key_file"), e.to_string()))?
+        }
+        None => {
+            resolved.generated = true;
+            SigningKey::generate(alg).map_err(|e| ConfigError::new(field("key_file"), e.to_string()))?
+        }
+    };
+    let key = match raw.key_id {
+        Some(kid) => key.with_key_id(kid),
+        None => key,
+    };
+    let mut kids = vec![key.key_id().to_owned()];
+    let mut set = KeySet::new(key);
+    for (i, entry) in raw.previous_public_keys.unwrap_or_default().into_iter().enumerate() {
+        let prefix = format!("{P}.previous_public_keys[{i}]");
+        let entry = match entry {
+            toml::Value::String(file) => RawPublicKey { file, key_id: None, algorithm: None },
+            table @ toml::Value::Table(_) => typed(table, &prefix)?,
+            _ => return Err(ConfigError::new(prefix, "must be a file path or a table { file, key_id, algorithm }")),
+        };
+        let alg = match entry.algorithm.as_deref() {
+            None => alg,
+            Some(a) => {
+                a.parse().map_err(|_| ConfigError::new(format!("{prefix}.algorithm"), "must be ES256 or EdDSA"))?
+            }
+        };
+        let pem = read_text(dir, &entry.file).map_err(|reason| ConfigError::new(prefix.clone(), reason))?;
+        let public =
+            VerifyingKey::from_public_pem(alg, &pem).map_err(|e| ConfigError::new(prefix.clone(), e.to_string()))?;
+        let public = match entry.key_id {
+            Some(kid) => {
+                validate_key_id(&kid).map_err(|reason| ConfigError::new(format!("{prefix}.key_id"), reason))?;
+                public.with_key_id(kid)
+            }
+            None => public,
+        };
+        if kids.iter().any(|k| k == public.key_id()) {
+            return Err(ConfigError::new(prefix, "another configured key has the same key id (kid)"));
+        }
+        kids.push(public.key_id().to_owned());
+        set = set.with_verification_key(public);
+    }
+    resolved.signer = Some(Arc::new(set));
+    Ok(resolved)
+}
+
+/// A `kid` (RFC 7515 §4.1.4): 1 to 128 printable ASCII characters, as it goes into every JWT
+/// header and the JWK Set.
+fn validate_key_id(kid: &str) -> Result<(), &'static str> {
+    if kid.is_empty() || kid.len() > 128 || !kid.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("must be 1 to 128 printable ASCII characters without spaces");
+    }
+    Ok(())
+}
+
+/// Reads `path` (relative to `dir`) whole; the reason names the path and the OS error only.
+fn read_file(dir: &Path, path: &str) -> Result<Vec<u8>, String> {
+    let full: PathBuf = dir.join(path);
+    std::fs::read(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))
+}
+
+/// As [`read_file`], as UTF-8 text (a PEM file).
+fn read_text(dir: &Path, path: &str) -> Result<String, String> {
+    String::from_utf8(read_file(dir, path)?).map_err(|_| format!("{path} is not a PEM text file"))
 }
 
 /// Checks `issuer` with the core's rules: `https`, or `http` on a loopback host.
@@ -598,7 +886,18 @@ disabled = true
         assert_eq!(c.listen(), DEFAULT_LISTEN);
         assert!(c.dev_login().is_none());
         let ids: Vec<_> = c.clients().iter().map(|c| c.client_id()).collect();
-        assert_eq!(ids, ["demo-web", "demo-service", "demo-spa", "demo-native", "demo-admin", "demo-impersonation"]);
+        assert_eq!(
+            ids,
+            [
+                "demo-web",
+                "demo-service",
+                "demo-spa",
+                "demo-native",
+                "demo-admin",
+                "demo-impersonation",
+                "demo-resource-server"
+            ]
+        );
         assert_eq!(c.enabled_users(), vec!["user-1"]);
         assert_eq!(c.admin_scope(), DEFAULT_ADMIN_SCOPE);
         let admin = &c.clients()[4];
@@ -609,6 +908,14 @@ disabled = true
         assert_eq!(imp.allowed_grant_types(), [GrantType::UserImpersonation]);
         assert!(imp.allows_origin("https://custom-app.example"));
         assert!(imp.verify_secret(&Secret::new("demo-impersonation-secret".into())));
+        let rs = &c.clients()[6];
+        assert_eq!(rs.allowed_grant_types(), [GrantType::ClientCredentials]);
+        assert!(rs.allowed_scopes().contains("introspect"));
+        assert!(rs.verify_secret(&Secret::new("demo-resource-server-secret".into())));
+        assert_eq!(c.access_token_format(), "opaque");
+        assert!(c.access_token_signer().is_none());
+        assert_eq!(c.introspection_scope().as_str(), "introspect");
+        assert_eq!(c.scopes_supported().as_str(), "admin_classic introspect offline_access read user_default write");
     }
 
     #[test]
@@ -727,6 +1034,161 @@ disabled = true
         assert_eq!(
             err("dev_login = \"u\"\n[[users]]\nid = \"u\"\npassword = \"p\"\ndisabled = true"),
             "dev_login: must name a configured, enabled user"
+        );
+    }
+
+    /// A fresh directory under the system's temporary directory, for key files.
+    fn key_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("oauth-server-config-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("keys")).unwrap();
+        dir
+    }
+
+    fn err_in(text: &str, dir: &Path) -> String {
+        ServerConfig::from_toml_in(text, dir).map(|_| ()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn access_tokens_default_to_opaque() {
+        let c = ServerConfig::from_toml(GOOD).unwrap();
+        assert_eq!(c.access_token_format(), "opaque");
+        assert!(!c.signing_key_generated());
+        assert_eq!(c.audience(), None);
+        assert_eq!(c.scopes_supported().as_str(), "read write");
+        let c = ServerConfig::from_toml(
+            "[access_tokens]\nformat = \"opaque\"\naudience = \"https://api.example\"\nintrospection_scope = \"rs:introspect\"\nscopes_supported = [\"b\", \"a\"]",
+        )
+        .unwrap();
+        assert_eq!(c.audience(), Some("https://api.example"));
+        assert_eq!(c.introspection_scope().as_str(), "rs:introspect");
+        assert_eq!(c.scopes_supported().as_str(), "a b");
+    }
+
+    #[test]
+    fn jwt_keys_are_generated_when_no_file_is_named() {
+        for (alg, expected) in [("", "ES256"), ("algorithm = \"ES256\"", "ES256"), ("algorithm = \"EdDSA\"", "EdDSA")] {
+            let c = ServerConfig::from_toml(&format!("[access_tokens]\nformat = \"jwt\"\n{alg}")).unwrap();
+            assert_eq!(c.access_token_format(), "jwt");
+            assert!(c.signing_key_generated());
+            let signer = c.access_token_signer().unwrap();
+            assert_eq!(signer.algorithm(), expected);
+            assert!(signer.key_id().is_some_and(|k| !k.is_empty()));
+            assert!(signer.jwks().is_some());
+        }
+        let c = ServerConfig::from_toml("[access_tokens]\nformat = \"jwt\"\nalgorithm = \"HS256\"\nkey_id = \"h1\"")
+            .unwrap();
+        let signer = c.access_token_signer().unwrap();
+        assert_eq!((signer.algorithm(), signer.key_id()), ("HS256", Some("h1")));
+        assert!(signer.jwks().is_none());
+        assert!(c.signing_key_generated());
+    }
+
+    #[test]
+    fn jwt_key_files_are_read_relative_to_the_config_directory() {
+        let dir = key_dir("files");
+        let current = SigningKey::generate(Algorithm::Es256).unwrap();
+        std::fs::write(dir.join("keys/current.pem"), current.to_pkcs8_pem().unwrap()).unwrap();
+        let old = SigningKey::generate(Algorithm::Es256).unwrap();
+        std::fs::write(dir.join("keys/old.pub.pem"), old.verifying_key().to_public_pem().unwrap()).unwrap();
+        let ed = SigningKey::generate(Algorithm::EdDsa).unwrap();
+        std::fs::write(dir.join("keys/ed.pub.pem"), ed.verifying_key().to_public_pem().unwrap()).unwrap();
+        let text = r#"
+[access_tokens]
+format = "jwt"
+algorithm = "ES256"
+key_file = "keys/current.pem"
+key_id = "2026-11"
+previous_public_keys = ["keys/old.pub.pem", { file = "keys/ed.pub.pem", key_id = "ed-1", algorithm = "EdDSA" }]
+"#;
+        let c = ServerConfig::from_toml_in(text, &dir).unwrap();
+        assert!(!c.signing_key_generated());
+        let signer = c.access_token_signer().unwrap();
+        assert_eq!(signer.key_id(), Some("2026-11"));
+        let jwks: serde_json::Value = serde_json::from_str(&signer.jwks().unwrap()).unwrap();
+        let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+        assert_eq!(kids, ["2026-11", old.key_id(), "ed-1"]);
+        let debug = format!("{c:?}");
+        assert!(debug.contains("2026-11") && debug.contains("ES256"));
+        let pem = current.to_pkcs8_pem().unwrap();
+        let body = pem.lines().nth(1).unwrap();
+        assert!(!debug.contains(body));
+
+        // The same file from another directory is not found; the path is named.
+        let e = err_in(text, Path::new("/nonexistent-oauth-dir"));
+        assert!(e.starts_with("access_tokens.key_file: cannot read /nonexistent-oauth-dir/keys/current.pem"), "{e}");
+
+        // HS256 from a file: at least 32 bytes.
+        std::fs::write(dir.join("keys/hs.key"), [7u8; 32]).unwrap();
+        let c = ServerConfig::from_toml_in(
+            "[access_tokens]\nformat = \"jwt\"\nalgorithm = \"HS256\"\nhs256_secret_file = \"keys/hs.key\"",
+            &dir,
+        )
+        .unwrap();
+        assert!(!c.signing_key_generated());
+        assert_eq!(c.access_token_signer().unwrap().key_id(), None);
+        std::fs::write(dir.join("keys/short.key"), "hunter2-short-secret").unwrap();
+        let e = err_in(
+            "[access_tokens]\nformat = \"jwt\"\nalgorithm = \"HS256\"\nhs256_secret_file = \"keys/short.key\"",
+            &dir,
+        );
+        assert_eq!(e, "access_tokens.hs256_secret_file: must hold at least 32 bytes");
+
+        // A key that is not PEM of the algorithm: named, never quoted.
+        std::fs::write(
+            dir.join("keys/bad.pem"),
+            "-----BEGIN PRIVATE KEY-----\nhunter2secretmaterial\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let e = err_in("[access_tokens]\nformat = \"jwt\"\nkey_file = \"keys/bad.pem\"", &dir);
+        assert!(e.starts_with("access_tokens.key_file: not a PKCS #8 PEM private key"), "{e}");
+        assert!(!e.contains("hunter2"));
+        let e =
+            err_in("[access_tokens]\nformat = \"jwt\"\nalgorithm = \"EdDSA\"\nkey_file = \"keys/current.pem\"", &dir);
+        assert!(e.starts_with("access_tokens.key_file: "), "{e}");
+        let e = err_in("[access_tokens]\nformat = \"jwt\"\nprevious_public_keys = [\"keys/current.pem\"]", &dir);
+        assert!(e.starts_with("access_tokens.previous_public_keys[0]: not an SPKI PEM public key"), "{e}");
+        let e = err_in(
+            "[access_tokens]\nformat = \"jwt\"\nkey_id = \"same\"\nprevious_public_keys = [{ file = \"keys/old.pub.pem\", key_id = \"same\" }]",
+            &dir,
+        );
+        assert!(e.starts_with("access_tokens.previous_public_keys[0]: another configured key"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn access_token_errors_name_the_field() {
+        let at = |body: &str| err(&format!("[access_tokens]\n{body}"));
+        assert_eq!(at("format = \"paseto\""), "access_tokens.format: must be opaque or jwt");
+        assert_eq!(at("colour = 1"), "access_tokens.colour: unknown field");
+        assert_eq!(at("key_file = \"k.pem\""), "access_tokens.key_file: only with format = \"jwt\"");
+        assert_eq!(at("algorithm = \"ES256\""), "access_tokens.algorithm: only with format = \"jwt\"");
+        assert_eq!(
+            at("format = \"jwt\"\nalgorithm = \"RS256\""),
+            "access_tokens.algorithm: must be ES256, EdDSA or HS256"
+        );
+        assert_eq!(
+            at("format = \"jwt\"\nalgorithm = \"none\""),
+            "access_tokens.algorithm: must be ES256, EdDSA or HS256"
+        );
+        assert_eq!(
+            at("format = \"jwt\"\nalgorithm = \"HS256\"\nkey_file = \"k.pem\""),
+            "access_tokens.key_file: not with HS256 (use hs256_secret_file)"
+        );
+        assert_eq!(
+            at("format = \"jwt\"\nhs256_secret_file = \"k\""),
+            "access_tokens.hs256_secret_file: only with algorithm = \"HS256\""
+        );
+        assert!(at("format = \"jwt\"\nkey_id = \"a b\"").starts_with("access_tokens.key_id: "));
+        assert!(at("audience = \"\"").starts_with("access_tokens.audience: "));
+        assert!(at("introspection_scope = \"a b\"").starts_with("access_tokens.introspection_scope: "));
+        assert!(at("scopes_supported = [\"a b\"]").starts_with("access_tokens.scopes_supported: "));
+        assert!(
+            at("format = \"jwt\"\nprevious_public_keys = [1]").starts_with("access_tokens.previous_public_keys[0]: ")
+        );
+        assert_eq!(
+            at("format = \"jwt\"\nprevious_public_keys = [{ path = \"x\" }]"),
+            "access_tokens.previous_public_keys[0].path: unknown field"
         );
     }
 

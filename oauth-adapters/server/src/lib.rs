@@ -13,6 +13,20 @@
 //!   with the login and consent pages described below.
 //! - `POST /oauth/token`: `authorization_code`, `client_credentials`, `refresh_token`,
 //!   `urn:qlik:oauth:user-impersonation` (the configured users are the user directory).
+//! - `POST /oauth/revoke` (RFC 7009): form or JSON body, `token` and optional
+//!   `token_type_hint`; confidential clients authenticate, public clients send `client_id`;
+//!   revoking either token of a grant revokes the whole grant; unknown tokens answer 200.
+//!   Browser clients get CORS for their allowed origins (with an `OPTIONS` preflight).
+//! - `POST /oauth/introspect` (RFC 7662): for resource servers. The caller authenticates as a
+//!   confidential client (Basic or `client_secret_post`) or with `Authorization: Bearer` and a
+//!   token carrying the introspection scope (`introspect` by default). A client allowed that
+//!   scope may introspect every token, any other client only its own; everything else answers
+//!   exactly `{"active":false}`.
+//! - `GET /.well-known/oauth-authorization-server` (RFC 8414), and also at the RFC 8414 §3.1
+//!   path when the issuer has a path: the metadata, generated from the same configuration as the
+//!   endpoints (public, cacheable, `Access-Control-Allow-Origin: *`).
+//! - `GET /oauth/jwks`: the public keys of JWT access tokens (RFC 7517 JWK Set), only with
+//!   `format = "jwt"` and ES256 or EdDSA (HS256 keys are never published: 404).
 //! - The admin API, modelled on the platform's `oauth-clients` API. Every route needs
 //!   `Authorization: Bearer <access token>` from this server whose scope holds `admin_scope`
 //!   and whose client still exists (RFC 6750; refusals carry `WWW-Authenticate: Bearer
@@ -50,6 +64,23 @@
 //! access_token = 3600                # at least 1
 //! authorization_code = 60            # 1 to 600
 //! refresh_token = 2592000            # at least 1; absolute from the original grant
+//!
+//! [access_tokens]                    # optional; relative paths are read from the file's directory
+//! format = "opaque"                  # opaque (default) | jwt (RFC 9068: typ "at+jwt")
+//! algorithm = "ES256"                # jwt only: ES256 (default) | EdDSA | HS256
+//! key_file = "keys/current.pem"      # ES256/EdDSA: PKCS#8 PEM private key; if absent, one is
+//!                                    # generated at start (warning: tokens do not survive a restart)
+//! previous_public_keys = ["keys/old.pub.pem"]   # ES256/EdDSA: SPKI PEM public keys still
+//!                                    # accepted and published (rotation); or tables
+//!                                    # { file = "...", key_id = "...", algorithm = "EdDSA" }
+//! hs256_secret_file = "keys/hs.key"  # HS256 only: the key is the file's bytes (at least 32);
+//!                                    # if absent, generated at start (warning)
+//! key_id = "2026-11"                 # jwt only: the kid; default the RFC 7638 thumbprint
+//!                                    # (ES256/EdDSA), none for HS256
+//! audience = "https://api.example"   # the aud of tokens and introspection answers; default issuer
+//! introspection_scope = "introspect" # the scope that may introspect every token (default)
+//! scopes_supported = ["read"]        # the metadata's list; default: every configured client's
+//!                                    # allowed_scopes
 //!
 //! [[clients]]
 //! client_id = "client-a"             # 1-128 of A-Z a-z 0-9 - . _ ~
@@ -146,9 +177,27 @@ fn app(config: &ServerConfig, local: SocketAddr) -> std::io::Result<Router> {
         tracing::warn!(%issuer, "DEVELOPMENT MODE: plain-http issuer on loopback; production requires https (RFC 6749 §3.1)");
         Config::new_for_development(issuer.clone(), entropy)
     };
-    let core = core
+    let mut core = core
         .and_then(|c| c.with_lifetimes(config.lifetimes()))
+        .and_then(|c| c.with_introspection_scope(config.introspection_scope().clone()))
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    if let Some(audience) = config.audience() {
+        core = core
+            .with_audience(audience)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    }
+    if let Some(signer) = config.access_token_signer() {
+        core = core
+            .with_jwt_access_tokens(Arc::clone(signer))
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        if config.signing_key_generated() {
+            tracing::warn!(
+                algorithm = signer.algorithm(),
+                "access_tokens: no key file configured; a signing key was generated at start, so JWT access tokens \
+                 will not verify after a restart"
+            );
+        }
+    }
     if let Some(user) = config.dev_login() {
         tracing::warn!(
             user,
@@ -170,10 +219,33 @@ fn app(config: &ServerConfig, local: SocketAddr) -> std::io::Result<Router> {
         }
     }
     let login = login::Login::new(config, &issuer).map_err(std::io::Error::other)?;
-    tracing::info!(%issuer, clients = config.clients().len(), users = config.enabled_users().len(), "oauth-server ready");
-    Ok(oauth_axum::router(Arc::new(core), store, Arc::new(login))
-        .merge(admin::router(Arc::new(registry)))
+    let signer = config.access_token_signer();
+    tracing::info!(
+        %issuer,
+        clients = config.clients().len(),
+        users = config.enabled_users().len(),
+        access_tokens = config.access_token_format(),
+        algorithm = signer.map(|s| s.algorithm()),
+        kid = signer.and_then(|s| s.key_id()),
+        metadata = %metadata_url(&issuer),
+        "oauth-server ready"
+    );
+    let options = oauth_axum::RouterOptions::new().with_scopes_supported(config.scopes_supported());
+    let core = Arc::new(core);
+    Ok(oauth_axum::router_with(Arc::clone(&core), store, Arc::new(login), options)
+        .merge(admin::router(Arc::new(registry), core))
         .layer(middleware::from_fn(log_request)))
+}
+
+/// The URL of the authorization server metadata of `issuer` (RFC 8414 §3.1): the issuer's
+/// scheme and authority, then `/.well-known/oauth-authorization-server`, then the issuer's path
+/// without a terminating `/`. For `https://h.example/t1`:
+/// `https://h.example/.well-known/oauth-authorization-server/t1`.
+#[must_use]
+pub fn metadata_url(issuer: &str) -> String {
+    let (scheme, rest) = issuer.split_once("://").unwrap_or(("https", issuer));
+    let authority = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{authority}{}", oauth_core::metadata::well_known_path(issuer))
 }
 
 /// Logs one line per request: method, path (never the query, which holds codes and state),

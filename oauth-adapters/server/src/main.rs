@@ -6,14 +6,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use oauth_core::metadata::well_known_path;
 use oauth_core::{AppType, ConsentMethod, GrantType};
 use oauth_server::ServerConfig;
 use oauth_server::config::DEMO_TOML;
 use tracing_subscriber::EnvFilter;
 
 /// An OAuth 2 authorization server (authorization code with PKCE, client credentials, refresh
-/// tokens, user impersonation, per-client browser origins, and an admin API for clients under
-/// /api/v1/oauth-clients). Without --config it runs a demo configuration whose secrets are
+/// tokens, user impersonation, per-client browser origins, revocation, introspection, metadata,
+/// opaque or JWT access tokens, and an admin API for clients under /api/v1/oauth-clients). Without --config it runs a demo configuration whose secrets are
 /// public.
 #[derive(Parser, Debug)]
 #[command(version)]
@@ -48,7 +49,9 @@ async fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match ServerConfig::from_toml(&text) {
+            // Key files in [access_tokens] are relative to the file's directory.
+            let dir = path.parent().unwrap_or_else(|| std::path::Path::new(""));
+            match ServerConfig::from_toml_in(&text, dir) {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("error: {}: {e}", path.display());
@@ -169,6 +172,27 @@ fn print_banner(config: &ServerConfig, base: &str, issuer: &str, demo: bool) {
         }
     }
     println!();
+    match config.access_token_signer() {
+        None => println!("Access tokens: opaque (check them at /oauth/introspect)"),
+        Some(signer) => {
+            let kid = signer.key_id().map_or_else(|| "(none)".to_owned(), |k| format!("\"{k}\""));
+            println!("Access tokens: JWT (RFC 9068), algorithm {}, kid {kid}", signer.algorithm());
+            if config.signing_key_generated() {
+                println!("  the signing key was generated at start: tokens will not verify after a restart");
+            }
+            if signer.jwks().is_some() {
+                println!("  public keys (JWKS): {base}/oauth/jwks");
+            }
+        }
+    }
+    let metadata = oauth_server::metadata_url(issuer);
+    let local = format!("{base}{}", well_known_path(issuer));
+    if metadata == local {
+        println!("Metadata (RFC 8414): {metadata}");
+    } else {
+        println!("Metadata (RFC 8414): {metadata} (this process: {local})");
+    }
+    println!();
     println!("Users:");
     for id in config.enabled_users() {
         match demo.then(|| demo_value("users", "id", id, "password")).flatten() {
@@ -203,6 +227,12 @@ fn print_banner(config: &ServerConfig, base: &str, issuer: &str, demo: bool) {
         "  TOKEN=$(curl -s -u demo-admin:demo-admin-secret -d grant_type=client_credentials -d scope=admin_classic {base}/oauth/token | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')"
     );
     println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/oauth-clients");
+    println!();
+    println!("Introspection (demo-resource-server may introspect every token) and revocation:");
+    println!(
+        "  curl -s -u demo-resource-server:demo-resource-server-secret -d token=ACCESS_TOKEN {base}/oauth/introspect"
+    );
+    println!("  curl -s -u demo-service:demo-service-secret -d token=ACCESS_TOKEN {base}/oauth/revoke");
     println!();
     let authorize = format!(
         "{base}/oauth/authorize?response_type=code&client_id=demo-web&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=read%20offline_access&state=xyz&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
