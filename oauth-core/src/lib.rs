@@ -111,5 +111,5 @@ pub use store::{
     TokenStore, UserDirectory, Write,
 };
 pub use time::UnixTime;
-pub use types::{GrantId, GrantType, ScopeSet, Secret, Subject, TokenDigest};
+pub use types::{CLIENT_SUBJECT_PREFIX, GrantId, GrantType, ScopeSet, Secret, Subject, TokenDigest};
 pub use user::{User, UserField, UserLookup, UserLookupError};

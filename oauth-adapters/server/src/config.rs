@@ -764,6 +764,10 @@ fn user(raw: RawUser, prefix: &str) -> Result<User, ConfigError> {
     if !printable(&subject) {
         return Err(ConfigError::new(field("subject"), "must be 1 to 256 bytes without control characters"));
     }
+    if !oauth_core::Subject::is_valid_user_id(&subject) {
+        // A client's `sub` is `client:<client_id>`; a user's must never look like one (JWT-03).
+        return Err(ConfigError::new(field("subject"), "must not start with client:"));
+    }
     let password_hash = match (raw.password, raw.password_hash) {
         (Some(_), Some(_)) => {
             return Err(ConfigError::new(field("password"), "set password or password_hash, not both"));
@@ -845,6 +849,13 @@ disabled = true
         format!(
             "[[clients]]\nclient_id = \"ok\"\napp_type = \"spa\"\nredirect_uris = [\"https://ok.example/cb\"]\n\n[[clients]]\n{body}\n"
         )
+    }
+
+    #[test]
+    fn a_user_subject_may_not_look_like_a_client() {
+        let text = "issuer = \"http://127.0.0.1:8080\"\n[[users]]\nid = \"client:svc\"\npassword = \"pw\"\n";
+        let err = ServerConfig::from_toml(text).unwrap_err().to_string();
+        assert!(err.contains("users[0].subject") && err.contains("client:"), "{err}");
     }
 
     #[test]

@@ -329,6 +329,10 @@ pub(crate) fn after_owner(p: Pending, decision: OwnerDecision) -> Step {
         OwnerDecision::LoginRequired => return fail(ErrorCode::LOGIN_REQUIRED, "authentication required"),
         OwnerDecision::ConsentRequired => return fail(ErrorCode::CONSENT_REQUIRED, "consent required"),
     };
+    if !crate::types::Subject::is_valid_user_id(&approval.subject) {
+        // The application answered with an identifier that could pass for a client's `sub`.
+        return fail(ErrorCode::SERVER_ERROR, "the resource owner identifier is not usable");
+    }
     if let Some(max_age) = p.max_age {
         if approval.auth_time.plus(max_age) < p.now {
             return fail(ErrorCode::LOGIN_REQUIRED, "authentication is older than max_age");

@@ -426,3 +426,21 @@ fn signer_failure_issues_nothing() {
     }
     assert!((*config).clone().with_jwt_access_tokens(Arc::new(NoneAlg)).is_err());
 }
+
+#[test]
+fn a_user_identifier_never_collides_with_a_clients_sub_jwt_03() {
+    let (config, mut store) = fixture();
+    let q = format!(
+        "response_type=code&client_id=client-a&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&state=s1&scope=read&code_challenge={C}&code_challenge_method=S256"
+    );
+    let r = authorize_with(&config, &store, &q, t(0), |q| {
+        OwnerDecision::Approve(Approval::new("client:svc-b".into(), q.now()))
+    });
+    assert_eq!(query_param(&r, "error").as_deref(), Some("server_error"));
+    assert_eq!(query_param(&r, "code"), None);
+    store.users.push(("evil", "client:svc-b", false));
+    let b = r#"{"client_id":"imp1","client_secret":"s3cret-imp","grant_type":"urn:qlik:oauth:user-impersonation","user_lookup":{"field":"userId","value":"evil"}}"#;
+    let req = TokenRequest::from_http(Some("application/json"), None, None, b.as_bytes());
+    assert_eq!(error_code(&token_request(&config, &store, req, t(1))), "invalid_grant");
+    assert_eq!(store.access_count(), 0);
+}

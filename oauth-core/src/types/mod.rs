@@ -193,7 +193,18 @@ pub enum Subject {
     Client(Arc<str>),
 }
 
+/// The prefix of a client's `sub` ([`Subject::to_sub`]). User identifiers may not start with it,
+/// so a user's `sub` can never equal a client's (RFC 9700 §4.15, JWT-03).
+pub const CLIENT_SUBJECT_PREFIX: &str = "client:";
+
 impl Subject {
+    /// Whether `id` may identify a resource owner: not empty, and not in the clients' namespace
+    /// (it does not start with [`CLIENT_SUBJECT_PREFIX`]).
+    #[must_use]
+    pub fn is_valid_user_id(id: &str) -> bool {
+        !id.is_empty() && !id.starts_with(CLIENT_SUBJECT_PREFIX)
+    }
+
     /// The `sub` value: the user identifier, or `client:` followed by the `client_id`.
     #[must_use]
     pub fn to_sub(&self) -> String {

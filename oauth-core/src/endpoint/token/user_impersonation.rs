@@ -63,6 +63,10 @@ pub(crate) fn after_user(p: ImpersonationPending, answer: Result<Option<User>, S
         // this user.
         Ok(None) => Step::error(OAuthError::invalid_grant("the user does not exist or is disabled")),
         Ok(Some(u)) if u.disabled => Step::error(OAuthError::invalid_grant("the user does not exist or is disabled")),
+        // A directory entry whose subject could pass for a client's `sub` is never impersonated.
+        Ok(Some(u)) if !Subject::is_valid_user_id(&u.subject) => {
+            Step::error(OAuthError::invalid_grant("the user does not exist or is disabled"))
+        }
         Ok(Some(u)) => {
             let actor: Arc<str> = p.ctx.client.client_id_shared();
             p.ctx.issue(Issue {
