@@ -1,8 +1,8 @@
 //! JWT access tokens (RFC 9068): the claims, the compact encoding the token endpoint issues,
 //! and the resource server's local check ([`verify`]).
 //!
-//! A JWT access token is stored like an opaque one, keyed by the SHA-256 digest of its `jti`
-//! ([`access_token_key`]), so revoking it (by token, by grant, or through a replayed code or
+//! A JWT access token is stored like an opaque one, keyed by a digest of its `jti`
+//! ([`jti_key`], [`access_token_key`]), so revoking it (by token, by grant, or through a replayed code or
 //! refresh token) makes introspection and every same-process check report it inactive. A
 //! resource server that only verifies signatures locally cannot see a revocation before `exp`;
 //! keep access-token lifetimes short or use introspection where that matters.
@@ -12,6 +12,7 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 use crate::config::Config;
 use crate::sign::{JwsVerifier, SignError, TokenSigner};
@@ -287,18 +288,40 @@ pub fn looks_like_jwt(token: &str) -> bool {
     token.bytes().filter(|&b| b == b'.').count() == 2
 }
 
-/// The store key of a presented access token: the digest of an opaque token, or, for a JWT this
-/// server signed (checked with [`verify`] against the configured signer, issuer and audience at
-/// `now`), the digest of its `jti`. `None` when the token is a JWT that does not verify: such a
-/// token is inactive whatever the store holds.
+/// The store key of a JWT access token with this `jti`: SHA-256 of `jti:` followed by the
+/// `jti`. The `:` keeps it apart from every opaque token's key, since an opaque token is only
+/// base64url characters ([`access_token_key`]): a bare `jti`, which resource servers may log, is
+/// never a usable token.
+#[must_use]
+pub fn jti_key(jti: &str) -> TokenDigest {
+    let mut h = Sha256::new();
+    h.update(b"jti:");
+    h.update(jti.as_bytes());
+    TokenDigest::from_bytes(h.finalize().into())
+}
+
+/// Whether `token` has the alphabet of the opaque tokens the core issues: one or more base64url
+/// characters (`A-Z a-z 0-9 - _`), and nothing else.
+fn is_opaque_shape(token: &str) -> bool {
+    !token.is_empty() && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The store key of a presented access token: for an opaque token (base64url characters only)
+/// the digest of the token; for a JWT this server signed (checked with [`verify`] against the
+/// configured signer, issuer and audience at `now`) the [`jti_key`] of its `jti`. `None` for
+/// anything else, above all a JWT that does not verify: such a token is inactive whatever the
+/// store holds.
 #[must_use]
 pub fn access_token_key(config: &Config, token: &str, now: UnixTime) -> Option<TokenDigest> {
-    if !looks_like_jwt(token) {
+    if is_opaque_shape(token) {
         return Some(TokenDigest::of(token));
+    }
+    if !looks_like_jwt(token) {
+        return None;
     }
     let signer = config.token_signer()?;
     let claims = verify(signer, token, Expected::new(config.issuer(), config.audience(), now)).ok()?;
-    Some(TokenDigest::of(&claims.jti))
+    Some(jti_key(&claims.jti))
 }
 
 #[cfg(test)]

@@ -116,12 +116,11 @@ fn search(
     let token = parsed.token.expose();
     let (access_key, refresh_key) = if token.len() > MAX_JWT_BYTES {
         (None, None)
-    } else if jwt::looks_like_jwt(token) {
-        // Refresh tokens are never JWTs; a JWT that does not verify is no token of ours.
-        (jwt::access_token_key(&config, token, now), None)
     } else {
-        let key = TokenDigest::of(token);
-        (Some(key), Some(key))
+        // Refresh tokens are never JWTs; a JWT that does not verify is no token of ours, and
+        // neither is anything else outside the opaque tokens' alphabet.
+        let refresh = (!jwt::looks_like_jwt(token)).then(|| TokenDigest::of(token));
+        (jwt::access_token_key(&config, token, now), refresh)
     };
     next(Inspect {
         purpose: parsed.purpose,

@@ -10,8 +10,9 @@ use crate::types::{GrantType, ScopeSet};
 /// The well-known suffix (RFC 8414 §3).
 pub const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
 
-/// Where the endpoints live, as paths below the issuer. The defaults are the routes of the
-/// `oauth-axum` adapter.
+/// Where the endpoints live, as absolute paths on the issuer's host (RFC 8414 §2 does not put
+/// endpoints below the issuer's path). The defaults are the routes of the `oauth-axum` adapter;
+/// an adapter mounted under a prefix passes paths that include it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EndpointPaths {
@@ -50,6 +51,12 @@ pub fn well_known_path(issuer: &str) -> String {
     format!("{WELL_KNOWN}{}", path.trim_end_matches('/'))
 }
 
+/// `scheme://host[:port]` of `issuer`, without its path.
+fn origin_of(issuer: &str) -> &str {
+    let start = issuer.find("://").map_or(0, |i| i + 3);
+    issuer[start..].find('/').map_or(issuer, |i| &issuer[..start + i])
+}
+
 /// The metadata document (RFC 8414 §2) as a struct, for adapters that want to add members.
 /// Empty lists are omitted (META-04).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -57,15 +64,15 @@ pub fn well_known_path(issuer: &str) -> String {
 pub struct Metadata {
     /// The issuer, byte-identical to the `iss` of authorization responses and JWTs (META-02).
     pub issuer: String,
-    /// `issuer` + the authorization path.
+    /// The issuer's origin + the authorization path.
     pub authorization_endpoint: String,
-    /// `issuer` + the token path.
+    /// The issuer's origin + the token path.
     pub token_endpoint: String,
-    /// `issuer` + the revocation path (RFC 7009).
+    /// The issuer's origin + the revocation path (RFC 7009).
     pub revocation_endpoint: String,
-    /// `issuer` + the introspection path (RFC 7662).
+    /// The issuer's origin + the introspection path (RFC 7662).
     pub introspection_endpoint: String,
-    /// `issuer` + the JWKS path, when JWT access tokens are signed with a published key.
+    /// The issuer's origin + the JWKS path, when JWT access tokens are signed with a published key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
     /// The configured scopes.
@@ -95,7 +102,7 @@ impl Metadata {
     /// `scopes_supported` listing `scopes`.
     #[must_use]
     pub fn new(config: &Config, paths: &EndpointPaths, scopes: &ScopeSet) -> Self {
-        let base = config.issuer().trim_end_matches('/');
+        let base = origin_of(config.issuer());
         let url = |path: &str| format!("{base}{path}");
         let mut pkce = vec!["S256"];
         if config.allows_plain_pkce() {
@@ -150,7 +157,9 @@ mod tests {
         let m = Metadata::new(&config, &EndpointPaths::default(), &ScopeSet::parse("read write").unwrap());
         let v: serde_json::Value = serde_json::from_str(&m.to_json()).unwrap();
         assert_eq!(v["issuer"], "https://h.example/t1");
-        assert_eq!(v["token_endpoint"], "https://h.example/t1/oauth/token");
+        assert_eq!(v["token_endpoint"], "https://h.example/oauth/token");
+        assert_eq!(origin_of("https://h.example"), "https://h.example");
+        assert_eq!(origin_of("http://127.0.0.1:8080/a/b/"), "http://127.0.0.1:8080");
         assert_eq!(v["code_challenge_methods_supported"], serde_json::json!(["S256"]));
         assert_eq!(v["scopes_supported"], serde_json::json!(["read", "write"]));
         assert!(v.get("jwks_uri").is_none());

@@ -340,7 +340,12 @@ fn jwt_access_tokens_carry_the_rfc_9068_claims_jwt_01_jwt_02_jwt_03() {
     assert_ne!(claims.jti, other.jti);
     // The store keys it by its jti; introspection and the same-process check find it.
     let key = jwt::access_token_key(&config, &at, t(2)).unwrap();
-    assert_eq!(key, TokenDigest::of(&claims.jti));
+    assert_eq!(key, jwt::jti_key(&claims.jti));
+    // The jti alone, which resource servers may log, is no token: not at introspection, not at
+    // the store check, and revoking it revokes nothing.
+    assert!(inactive(&introspect(&config, &store, &claims.jti, Some(&basic("svc-b", "s3cret-svcb")), t(2))));
+    assert_eq!(jwt::access_token_key(&config, &format!("jti:{}", claims.jti), t(2)), None);
+    assert_eq!(store.access_token(&TokenDigest::of(&claims.jti), t(2)).unwrap(), None);
     let record = store.access_token(&key, t(2)).unwrap();
     assert!(bearer::check(record, t(2), &ScopeSet::parse("read").unwrap(), None).is_ok());
     let v = body(&introspect(&config, &store, &at, Some(&basic("svc-b", "s3cret-svcb")), t(2)));

@@ -220,11 +220,10 @@ impl Ctx {
         let entropy = self.config.entropy();
         let Ok(random) = new_token(entropy) else { return Step::error(OAuthError::entropy_failed()) };
         let lifetime = self.config.lifetimes().access_token;
-        // An opaque token is the random value; a JWT carries it as `jti`, and either way the
-        // store keys the token by the digest of that value.
-        let key = random.digest();
-        let access = match self.config.token_signer() {
-            None => random,
+        // An opaque token is the random value, keyed by its digest; a JWT carries it as `jti`,
+        // keyed by its `jti_key` (which no opaque token can hit).
+        let (key, access) = match self.config.token_signer() {
+            None => (random.digest(), random),
             Some(signer) => {
                 let claims = AccessTokenClaims {
                     iss: self.config.issuer().to_owned(),
@@ -239,7 +238,7 @@ impl Ctx {
                     allowed_origins: self.client.allowed_origins().to_vec(),
                 };
                 match crate::jwt::encode(signer, &claims) {
-                    Ok(jwt) => Secret::new(jwt),
+                    Ok(jwt) => (crate::jwt::jti_key(random.expose()), Secret::new(jwt)),
                     Err(_) => return Step::error(OAuthError::signing_failed()),
                 }
             }
