@@ -17,6 +17,11 @@
 //!   [`Browser`] keeps cookies and submits the login and consent pages' forms;
 //! - [`raw_request`] and [`raw_token_form`] write requests by hand (any bytes), and
 //!   [`TestServer::race`] sends many of them on separate connections at the same instant;
+//! - issue 4: [`lifecycle_fixture`] adds the introspection client [`INTROSPECTOR`];
+//!   [`TestServer::revoke`], [`TestServer::introspect`], [`TestServer::metadata`] and
+//!   [`TestServer::start_with_issuer_path`] drive revocation, introspection and metadata, and
+//!   [`Reply::assert_revoked`], [`Reply::assert_inactive`] and [`Reply::assert_active`] check
+//!   their answers;
 //! - the PKCE pairs ([`V1`]/[`C1`], [`V2`]/[`C2`], [`V42`]/[`C42`], [`V_RFC7636`]/[`C_RFC7636`])
 //!   and the `Authorization: Basic` header values of the registry are constants.
 //!
@@ -707,6 +712,7 @@ pub enum Auth<'a> {
 /// A running `oauth-server` on `127.0.0.1:<ephemeral port>`, stopped when dropped.
 pub struct TestServer {
     base_url: String,
+    issuer: String,
     http: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
 }
@@ -725,6 +731,15 @@ impl TestServer {
     /// # Panics
     /// When the port cannot be bound or the configuration is refused.
     pub async fn start(toml: &str) -> Self {
+        Self::start_with_issuer_path(toml, "").await
+    }
+
+    /// As [`TestServer::start`], with the issuer `http://127.0.0.1:<port><path>` (for example
+    /// `path = "/t1"`: an issuer with a path, RFC 8414 §3.1); `""` is [`TestServer::start`].
+    ///
+    /// # Panics
+    /// When the port cannot be bound or the configuration is refused.
+    pub async fn start_with_issuer_path(toml: &str, path: &str) -> Self {
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
             Ok(l) => l,
             Err(e) => panic!("binding 127.0.0.1:0 failed: {e}"),
@@ -734,7 +749,8 @@ impl TestServer {
             Err(e) => panic!("local_addr of the bound listener failed: {e}"),
         };
         let base_url = format!("http://127.0.0.1:{port}");
-        let text = format!("issuer = \"{base_url}\"\n{toml}");
+        let issuer = format!("{base_url}{path}");
+        let text = format!("issuer = \"{issuer}\"\n{toml}");
         let config = match oauth_server::ServerConfig::from_toml(&text) {
             Ok(c) => c,
             Err(e) => panic!("test configuration refused: {e}"),
@@ -744,7 +760,7 @@ impl TestServer {
                 eprintln!("oauth_server::serve stopped: {e}");
             }
         });
-        Self { base_url, http: client(), task }
+        Self { base_url, issuer, http: client(), task }
     }
 
     /// The server's base URL, `http://127.0.0.1:<port>`; also its issuer identifier.
@@ -753,10 +769,11 @@ impl TestServer {
         &self.base_url
     }
 
-    /// The issuer identifier (RFC 9207 `iss`): the same string as [`TestServer::base_url`].
+    /// The issuer identifier (RFC 9207 `iss`): [`TestServer::base_url`], followed by the path
+    /// given to [`TestServer::start_with_issuer_path`] if any.
     #[must_use]
     pub fn issuer(&self) -> &str {
-        &self.base_url
+        &self.issuer
     }
 
     /// `base_url` followed by `path`.
@@ -1544,6 +1561,191 @@ pub fn client() -> reqwest::Client {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Revocation, introspection, metadata and JWT access tokens (issue 4).
+// ---------------------------------------------------------------------------------------------
+
+/// The resource server's client: confidential, allowed only the `introspect` scope (the
+/// server's default introspection scope) and client credentials, so it may introspect every
+/// token and can get a bearer token carrying `introspect`.
+pub const INTROSPECTOR: &str = "rs-intro";
+/// [`INTROSPECTOR`]'s secret.
+pub const INTROSPECTOR_SECRET: &str = "s3cret-rs";
+/// `Authorization` value for [`INTROSPECTOR`] : [`INTROSPECTOR_SECRET`].
+pub const BASIC_INTROSPECTOR: &str = "Basic cnMtaW50cm86czNjcmV0LXJz";
+/// `client-pub`'s allowed origin.
+pub const ORIGIN_PUB: &str = "https://spa.example";
+/// An origin no client allows.
+pub const ORIGIN_EVIL: &str = "https://evil.example";
+
+/// The `[[clients]]` table of [`INTROSPECTOR`].
+const INTROSPECTOR_CLIENT: &str = r#"
+[[clients]]
+client_id = "rs-intro"
+app_type = "web"
+client_secret = "s3cret-rs"
+allowed_scopes = ["introspect"]
+allowed_grant_types = ["client_credentials"]
+consent = "trusted"
+"#;
+
+/// The field-case registry ([`FIXTURE`]) plus [`INTROSPECTOR`], with `extra` (more tables,
+/// such as `[lifetimes]` or `[access_tokens]`) after the clients: one valid TOML document.
+#[must_use]
+pub fn lifecycle_fixture(extra: &str) -> String {
+    fixture_with(&format!("{INTROSPECTOR_CLIENT}\n{extra}"))
+}
+
+/// `user_lookup` for `user-1` by id, as the form value of the impersonation grant.
+pub const LOOKUP_USER_1: &str = r#"{"field":"userId","value":"user-1"}"#;
+
+impl TestServer {
+    /// `POST <path>` with an `application/x-www-form-urlencoded` body sent as given and the
+    /// extra header fields `headers` (for example `("authorization", …)` or `("origin", …)`).
+    pub async fn post_form(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned());
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        self.send(req, &format!("POST {path}")).await
+    }
+
+    /// `POST <path>` with a JSON body (`application/json; charset=UTF-8`, D3) and the extra
+    /// header fields `headers`.
+    pub async fn post_json(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/json; charset=UTF-8")
+            .body(body.to_string());
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        self.send(req, &format!("POST {path}")).await
+    }
+
+    /// `POST /oauth/revoke` (RFC 7009 §2.1) with the form `params` and the extra header fields
+    /// `headers`.
+    pub async fn revoke(&self, params: &[(&str, &str)], headers: &[(&str, &str)]) -> Reply {
+        self.post_form("/oauth/revoke", &query(params), headers).await
+    }
+
+    /// `POST /oauth/introspect` (RFC 7662 §2.1) with the form `params` and the extra header
+    /// fields `headers`.
+    pub async fn introspect(&self, params: &[(&str, &str)], headers: &[(&str, &str)]) -> Reply {
+        self.post_form("/oauth/introspect", &query(params), headers).await
+    }
+
+    /// `POST /oauth/introspect` with `token=<token>` and `Authorization: <authorization>`
+    /// (Basic or Bearer).
+    pub async fn introspect_as(&self, authorization: &str, token: &str) -> Reply {
+        self.introspect(&[("token", token)], &[("authorization", authorization)]).await
+    }
+
+    /// `GET <path>`.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.http.get(self.url(path)), &format!("GET {path}")).await
+    }
+
+    /// The path of the metadata document of this server's issuer (RFC 8414 §3.1): the
+    /// well-known suffix, then the issuer's path without a terminating `/`.
+    #[must_use]
+    pub fn metadata_path(&self) -> String {
+        let path = self.issuer.strip_prefix(&self.base_url).unwrap_or("");
+        format!("/.well-known/oauth-authorization-server{}", path.trim_end_matches('/'))
+    }
+
+    /// `GET` of the metadata document ([`TestServer::metadata_path`]), asserted to be a `200`
+    /// JSON object (RFC 8414 §3.2); returns it.
+    ///
+    /// # Panics
+    /// When it is not.
+    pub async fn metadata(&self) -> Value {
+        let reply = self.get(&self.metadata_path()).await;
+        let d = reply.describe();
+        assert_eq!(reply.status, 200, "metadata: {d}");
+        let ct = reply.header("content-type").unwrap_or("");
+        assert!(ct.to_ascii_lowercase().starts_with("application/json"), "metadata must be JSON: {ct:?}: {d}");
+        let json = reply.json();
+        assert!(json.is_object(), "metadata must be a JSON object: {d}");
+        json
+    }
+
+    /// Client credentials for `svc-b` (scope `read`): a token of another client than
+    /// `client-a`, with subject `client:svc-b`.
+    pub async fn svc_b_token(&self) -> Tokens {
+        self.client_credentials("svc-b", "s3cret-svcb", None).await
+    }
+
+    /// An impersonation token (`urn:qlik:oauth:user-impersonation`) issued to `svc-a` for
+    /// `user-1`, scope `read`.
+    ///
+    /// # Panics
+    /// When none is issued.
+    pub async fn impersonation_token(&self) -> Tokens {
+        let params = [("grant_type", "urn:qlik:oauth:user-impersonation"), ("user_lookup", LOOKUP_USER_1)];
+        self.token(Auth::Header(BASIC_SVC_A), &params).await.assert_tokens()
+    }
+
+    /// A bearer token carrying `introspect`, issued to [`INTROSPECTOR`] by client credentials.
+    pub async fn introspector_token(&self) -> Tokens {
+        self.client_credentials(INTROSPECTOR, INTROSPECTOR_SECRET, Some("introspect")).await
+    }
+}
+
+impl Reply {
+    /// Asserts a successful revocation (RFC 7009 §2.2): 200 and an empty body (or `{}`).
+    ///
+    /// # Panics
+    /// When it is not.
+    pub fn assert_revoked(&self) {
+        let d = self.describe();
+        assert_eq!(self.status, 200, "expected 200 from /oauth/revoke: {d}");
+        assert!(self.body.is_empty() || self.body == "{}", "revocation answers an empty body: {d}");
+        assert!(self.json().get("error").is_none(), "no error expected: {d}");
+    }
+
+    /// Asserts exactly `{"active":false}` (RFC 7662 §2.2, INTRO-03): 200, JSON, `Cache-Control:
+    /// no-store`, and no member other than `active`.
+    ///
+    /// # Panics
+    /// When it is not.
+    pub fn assert_inactive(&self) {
+        let d = self.describe();
+        assert_eq!(self.status, 200, "introspection answers 200: {d}");
+        let ct = self.header("content-type").unwrap_or("");
+        assert!(ct.to_ascii_lowercase().starts_with("application/json"), "introspection must be JSON: {ct:?}: {d}");
+        assert_eq!(self.header("cache-control"), Some("no-store"), "introspection needs no-store: {d}");
+        assert_eq!(self.json(), serde_json::json!({"active": false}), "expected exactly {{\"active\":false}}: {d}");
+    }
+
+    /// Asserts an active token's introspection answer (RFC 7662 §2.2): 200, JSON, `Cache-Control:
+    /// no-store`, `active` the JSON `true`; returns the members.
+    ///
+    /// # Panics
+    /// When it is not.
+    pub fn assert_active(&self) -> serde_json::Map<String, Value> {
+        let d = self.describe();
+        assert_eq!(self.status, 200, "introspection answers 200: {d}");
+        let ct = self.header("content-type").unwrap_or("");
+        assert!(ct.to_ascii_lowercase().starts_with("application/json"), "introspection must be JSON: {ct:?}: {d}");
+        assert_eq!(self.header("cache-control"), Some("no-store"), "introspection needs no-store: {d}");
+        let json = self.json();
+        assert_eq!(json.get("active"), Some(&Value::Bool(true)), "expected an active token: {d}");
+        json.as_object().cloned().unwrap_or_default()
+    }
+
+    /// The member names of a JSON object body (empty when it is not one).
+    #[must_use]
+    pub fn member_names(&self) -> BTreeSet<String> {
+        self.json().as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1565,6 +1767,7 @@ mod tests {
         assert_eq!(basic("client-c", "p+q/r:s%t"), BASIC_CLIENT_C);
         assert_eq!(basic("svc-a", "s3cret-svc"), BASIC_SVC_A);
         assert_eq!(basic("svc-b", "s3cret-svcb"), BASIC_SVC_B);
+        assert_eq!(basic(INTROSPECTOR, INTROSPECTOR_SECRET), BASIC_INTROSPECTOR);
         assert_eq!(basic("s6BhdRkqt3", "7Fjfp0ZBr1KtDRbnfVdmIw"), "Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3");
     }
 
