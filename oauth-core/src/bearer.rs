@@ -32,7 +32,11 @@ use crate::response::HttpResponse;
 use crate::store::AccessTokenRecord;
 use crate::time::UnixTime;
 use crate::types::{ScopeSet, Secret};
-use crate::wire::MAX_AUTHORIZATION_BYTES;
+
+/// Longest `Authorization: Bearer` header value accepted, in bytes: 8 KiB + 64, room for the
+/// scheme and the longest JWT access token the server signs ([`crate::jwt::MAX_JWT_BYTES`]).
+/// (Basic credentials keep their own bound, [`crate::wire::MAX_AUTHORIZATION_BYTES`].)
+pub const MAX_BEARER_HEADER_BYTES: usize = crate::jwt::MAX_JWT_BYTES + 64;
 
 /// Why a request to a protected resource is refused (RFC 6750 §3.1).
 #[derive(Clone, PartialEq, Eq)]
@@ -156,16 +160,19 @@ impl BearerError {
 /// headers must be passed joined by `,`, which is refused.
 ///
 /// # Errors
-/// [`BearerError::Missing`] for `None`; [`BearerError::InvalidRequest`] for another scheme, an
-/// empty or malformed token, or a header over [`MAX_AUTHORIZATION_BYTES`] (4 KiB).
+/// [`BearerError::Missing`] for `None` or another scheme (RFC 6750 §3.1);
+/// [`BearerError::InvalidRequest`] for an empty or malformed token, or a header over
+/// [`MAX_BEARER_HEADER_BYTES`] (8 KiB + 64).
 pub fn parse_authorization(header: Option<&str>) -> Result<Secret, BearerError> {
     let Some(header) = header else { return Err(BearerError::Missing) };
-    if header.len() > MAX_AUTHORIZATION_BYTES {
+    if header.len() > MAX_BEARER_HEADER_BYTES {
         return Err(BearerError::InvalidRequest("the Authorization header is too long"));
     }
     let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(BearerError::InvalidRequest("use the Bearer authentication scheme"));
+        // RFC 6750 §3.1: a request "attempted using an unsupported authentication method" lacks
+        // authentication information: a bare challenge, no error code.
+        return Err(BearerError::Missing);
     }
     let token = rest.trim_start_matches(' ');
     let body = token.trim_end_matches('=');
@@ -227,20 +234,12 @@ mod tests {
         assert_eq!(parse_authorization(Some("Bearer abc.DEF-_~+/==")).unwrap().expose(), "abc.DEF-_~+/==");
         assert_eq!(parse_authorization(Some("bearer  abc")).unwrap().expose(), "abc");
         assert_eq!(parse_authorization(None), Err(BearerError::Missing));
-        for bad in [
-            "Basic YTpi",
-            "Bearer",
-            "Bearer ",
-            "Bearer a b",
-            "Bearer a,Bearer b",
-            "Bearer =",
-            "Bearer a=b",
-            "Bearertoken",
-            "Bearer \u{e9}",
-        ] {
+        assert_eq!(parse_authorization(Some("Basic YTpi")), Err(BearerError::Missing));
+        assert_eq!(parse_authorization(Some("Bearertoken")), Err(BearerError::Missing));
+        for bad in ["Bearer", "Bearer ", "Bearer a b", "Bearer a,Bearer b", "Bearer =", "Bearer a=b", "Bearer \u{e9}"] {
             assert!(matches!(parse_authorization(Some(bad)), Err(BearerError::InvalidRequest(_))), "{bad}");
         }
-        let long = format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_BYTES));
+        let long = format!("Bearer {}", "a".repeat(MAX_BEARER_HEADER_BYTES));
         assert!(matches!(parse_authorization(Some(&long)), Err(BearerError::InvalidRequest(_))));
     }
 

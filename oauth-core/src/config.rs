@@ -122,8 +122,8 @@ impl Config {
     /// [`ApiMisuse::Config`] when `audience` is empty or holds control characters.
     pub fn with_audience(mut self, audience: impl Into<String>) -> Result<Self, ApiMisuse> {
         let audience = audience.into();
-        if audience.is_empty() || audience.chars().any(char::is_control) {
-            return Err(ApiMisuse::Config("audience must be a non-empty string"));
+        if audience.is_empty() || audience.len() > MAX_ISSUER_BYTES || audience.chars().any(char::is_control) {
+            return Err(ApiMisuse::Config("audience must be 1 to 512 bytes without control characters"));
         }
         self.audience = audience;
         Ok(self)
@@ -217,9 +217,29 @@ impl Config {
     }
 }
 
+/// Longest issuer or audience accepted: 512 bytes (so that every JWT the server signs stays
+/// within [`crate::jwt::MAX_JWT_BYTES`]).
+pub const MAX_ISSUER_BYTES: usize = 512;
+
+/// The characters RFC 3986 §2 allows in a URI without a query or fragment: unreserved,
+/// sub-delims, `:`, `/`, `@` and `%` (for percent-encodings).
+const fn is_uri_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(b, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',')
+        || matches!(b, b';' | b'=' | b':' | b'/' | b'@' | b'%')
+}
+
+/// Every `%` starts a percent-encoding: two hexadecimal digits follow (RFC 3986 §2.1).
+fn percent_escapes_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().filter(|(_, c)| **c == b'%').all(|(i, _)| {
+        b.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+    })
+}
+
 fn validate_issuer(issuer: &str, allow_loopback_http: bool) -> Result<(), ApiMisuse> {
     const BAD: ApiMisuse = ApiMisuse::Config("issuer must be an https URL with a host and no query or fragment");
-    if issuer.contains(['?', '#']) || issuer.bytes().any(|b| b <= b' ' || b >= 0x7f) {
+    if issuer.len() > MAX_ISSUER_BYTES || !issuer.bytes().all(is_uri_char) || !percent_escapes_ok(issuer) {
         return Err(BAD);
     }
     if let Some(rest) = issuer.strip_prefix("https://") {
@@ -252,7 +272,21 @@ mod tests {
         assert!(Config::new("https://as.example?x=1", e.clone()).is_err());
         assert!(Config::new_for_development("http://127.0.0.1:8080", e.clone()).is_ok());
         assert!(Config::new_for_development("http://localhost:8080", e.clone()).is_ok());
-        assert!(Config::new_for_development("http://as.example", e).is_err());
+        assert!(Config::new_for_development("http://as.example", e.clone()).is_err());
+        for bad in [
+            "https://as.example/a<b",
+            "https://as.example/{x}",
+            "https://as.example/a|b",
+            "https://as.example/a b",
+            "https://as.example/%zz",
+            "https://as.example/%4",
+            "https://as.example/a^b",
+            "https://as.example/`",
+        ] {
+            assert!(Config::new(bad, e.clone()).is_err(), "{bad}");
+        }
+        assert!(Config::new("https://as.example/t%C3%A9n;a=1", e.clone()).is_ok());
+        assert!(Config::new(format!("https://as.example/{}", "a".repeat(MAX_ISSUER_BYTES)), e).is_err());
     }
 
     #[test]

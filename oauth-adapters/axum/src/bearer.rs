@@ -49,9 +49,11 @@
 //! Browser use (RS-08): a request with an `Origin` the token's client does not list in its
 //! allowed origins is refused with `invalid_token`, without CORS headers; an allowed one gets
 //! `Access-Control-Allow-Origin: <that origin>` (never `*`) and `Vary: Origin`. CORS preflights
-//! (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) carry no token and are passed
-//! to the inner service unchecked: answer them with, for example, tower-http's `CorsLayer`
-//! placed outside this layer, allowing the `authorization` request header.
+//! (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) carry no token; the layer never
+//! passes one to the protected service and answers it `204` without CORS headers, which a
+//! browser takes as a refusal. To allow browser calls, answer preflights with, for example,
+//! tower-http's `CorsLayer` placed outside this layer, allowing the `authorization` request
+//! header.
 
 use std::fmt;
 use std::future::Future;
@@ -66,7 +68,7 @@ use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, Method, Uri, header};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use oauth_core::bearer::{BearerError, parse_authorization};
 use oauth_core::jwt::{self, AccessTokenClaims, Expected};
 use oauth_core::wire::Params;
@@ -377,11 +379,11 @@ impl IntrospectionValidator {
             BearerError::Store(StoreError::Unavailable)
         })?;
         let status = response.status();
-        if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
             tracing::warn!(status = status.as_u16(), "introspection endpoint unavailable");
             return Err(BearerError::Store(StoreError::Unavailable));
         }
-        if status != reqwest::StatusCode::OK {
+        if status != StatusCode::OK {
             tracing::error!(status = status.as_u16(), "introspection refused; check the resource server's credentials");
             return Err(BearerError::Store(StoreError::Failed));
         }
@@ -739,7 +741,12 @@ where
         let policy = self.policy.clone();
         Box::pin(async move {
             if is_preflight(&request) {
-                return inner.call(request).await;
+                // A preflight carries no token, so the protected service never sees it. Answered
+                // here without CORS headers, which a browser takes as a refusal: a CORS layer
+                // placed outside this one answers real preflights before they get here.
+                let mut response = Response::new(Body::empty());
+                *response.status_mut() = StatusCode::NO_CONTENT;
+                return Ok(response);
             }
             let origin = single_origin(request.headers());
             match policy.check_request(request.headers(), request.uri(), crate::now()).await {

@@ -548,13 +548,10 @@ async fn metadata_of_an_issuer_with_a_path_is_served_at_the_rfc8414_path() {
     let request = Request::post("/.well-known/oauth-authorization-server/t1").body(Body::empty()).unwrap();
     assert_eq!(app.oneshot(request).await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);
 
-    // Paths axum would read as captures are still routed literally, and exactly.
+    // Paths axum would read as captures are still routed literally, and exactly. (`{` and `}`
+    // are not URI characters, so the core refuses such an issuer.)
+    assert!(Config::new("https://h.example/{t}", Arc::new(SeededEntropy::new(1))).is_err());
     for (issuer, path, other) in [
-        (
-            "https://h.example/{t}",
-            "/.well-known/oauth-authorization-server/{t}",
-            "/.well-known/oauth-authorization-server/x",
-        ),
         (
             "https://h.example/a/:t",
             "/.well-known/oauth-authorization-server/a/:t",

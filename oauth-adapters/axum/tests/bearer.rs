@@ -226,12 +226,15 @@ async fn common_cases(auth: &Auth, layer: &RequireBearer, unknown: &str) {
     for scheme in ["Bearer", "bearer", "BEARER"] {
         get_thing(&app, &[("authorization", &format!("{scheme} {read_token}"))]).await.ok("svc client:svc read");
     }
-    // Malformed headers, another scheme, two headers: 400 invalid_request.
+    // Malformed headers and two headers: 400 invalid_request.
     get_thing(&app, &[("authorization", "Bearer a b")]).await.invalid_request("the bearer token is malformed");
     get_thing(&app, &[("authorization", "Bearer")]).await.invalid_request("the bearer token is malformed");
-    get_thing(&app, &[("authorization", "Basic c3ZjOnN2Yy1zZWNyZXQ=")])
-        .await
-        .invalid_request("use the Bearer authentication scheme");
+    // Another scheme is an unsupported authentication method: a bare challenge (RFC 6750 §3.1).
+    get_thing(&app, &[("authorization", "Basic c3ZjOnN2Yy1zZWNyZXQ=")]).await.refused(
+        401,
+        r#"Bearer realm="api""#,
+        "{}",
+    );
     get_thing(&app, &[("authorization", &bearer), ("authorization", &bearer)])
         .await
         .invalid_request("the bearer token is malformed");

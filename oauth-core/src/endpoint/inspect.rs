@@ -12,10 +12,13 @@ use crate::config::Config;
 use crate::error::{OAuthError, StoreError};
 use crate::jwt::{self, Actor, MAX_JWT_BYTES};
 use crate::response::{ActiveToken, Introspection, Response, Revoked};
-use crate::step::{AfterAccessLookup, AfterRefreshLookup, LookupAccessToken, LookupRefreshToken, RevokeGrant, Step};
+use crate::step::{
+    AfterAccessLookup, AfterClient, AfterRefreshLookup, LookupAccessToken, LookupRefreshToken, NeedClient, RevokeGrant,
+    Step,
+};
 use crate::store::{AccessTokenRecord, RefreshTokenRecord, TokenState};
 use crate::time::UnixTime;
-use crate::types::{Secret, TokenDigest};
+use crate::types::{Secret, Subject, TokenDigest};
 
 /// Which endpoint runs the machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,8 +32,12 @@ pub(crate) enum Purpose {
 pub(crate) enum Caller {
     /// A client, authenticated by `ClientAuth` once it is looked up.
     Client(ClientAuth),
-    /// An access token carrying the introspection scope (introspection only), already looked up.
+    /// An access token (introspection only), not yet looked up.
     Bearer,
+    /// A client-credentials access token carrying the introspection scope, found active; its
+    /// client (named by the [`crate::step::NeedClient`] question) must still exist, be
+    /// confidential and be allowed the scope.
+    BearerClient,
 }
 
 /// A request after syntax checks: the token and what the caller presented.
@@ -81,7 +88,11 @@ pub(crate) fn after_client(
         Ok(c) => c,
         Err(e) => return Step::error(OAuthError::from_store(e)),
     };
-    let Caller::Client(auth) = &parsed.caller else { return Step::error(OAuthError::invalid_client()) };
+    let auth = match &parsed.caller {
+        Caller::Client(auth) => auth,
+        Caller::BearerClient => return after_bearer_client(parsed, config, now, client),
+        Caller::Bearer => return Step::error(OAuthError::invalid_client()),
+    };
     // Revocation: public clients identify themselves with client_id (D7, REV-08). Introspection
     // is for authenticated callers only (RFC 7662 §2.1).
     let public_allowed = parsed.purpose == Purpose::Revoke;
@@ -247,18 +258,42 @@ pub(crate) fn after_refresh_lookup(p: Inspect, answer: Result<TokenState<Refresh
     }
 }
 
-/// The introspection caller's own bearer token was looked up: it must be active and carry the
-/// introspection scope (RFC 7662 §2.1; RFC 6750 §3.1 for the refusal).
+/// The introspection caller's own bearer token was looked up (RFC 7662 §2.1; RFC 6750 §3.1 for
+/// the refusal): it must be active, carry the introspection scope, and be a client-credentials
+/// token (a client acting for itself, no user, no actor). Its client is looked up next.
 pub(crate) fn after_caller_lookup(parsed: Parsed, answer: Result<Option<AccessTokenRecord>, StoreError>) -> Step {
     let record = match answer {
         Ok(r) => r,
         Err(e) => return Step::Respond(Response::Bearer(BearerError::from_store(e))),
     };
-    let config = Arc::clone(&parsed.config);
-    let record = match bearer::check(record, parsed.now, config.introspection_scope(), None) {
+    let record = match bearer::check(record, parsed.now, parsed.config.introspection_scope(), None) {
         Ok(r) => r,
         Err(e) => return Step::Respond(Response::Bearer(e)),
     };
-    let now = parsed.now;
-    search(parsed, config, now, record.client_id, true, None)
+    let own = matches!(&record.subject, Subject::Client(id) if *id == record.client_id) && record.actor.is_none();
+    if !own {
+        // A user's token (or an impersonation token) never lets its client see other tokens.
+        return Step::Respond(Response::Bearer(BearerError::InsufficientScope(
+            parsed.config.introspection_scope().clone(),
+        )));
+    }
+    Step::NeedClient(NeedClient {
+        config: Arc::clone(&parsed.config),
+        now: parsed.now,
+        client_id: record.client_id.as_ref().to_owned(),
+        then: AfterClient::Inspect(Box::new(Parsed { caller: Caller::BearerClient, ..parsed })),
+    })
+}
+
+/// The bearer caller's client: it must still exist, be confidential and still be allowed the
+/// introspection scope, or the token has lost its power (as at the admin API).
+fn after_bearer_client(parsed: Parsed, config: Arc<Config>, now: UnixTime, client: Option<Arc<Client>>) -> Step {
+    let scope = config.introspection_scope();
+    let Some(client) = client else {
+        return Step::Respond(Response::Bearer(BearerError::InvalidToken("the access token is not active")));
+    };
+    if !client.is_confidential() || !scope.is_subset(client.allowed_scopes()) {
+        return Step::Respond(Response::Bearer(BearerError::InsufficientScope(scope.clone())));
+    }
+    search(parsed, config, now, client.client_id_shared(), true, None)
 }

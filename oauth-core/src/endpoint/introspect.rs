@@ -32,11 +32,21 @@ use crate::wire::{BasicCredentials, Params, WireError, parse_body};
 
 /// An introspection request as it arrived: the body, its `Content-Type`, the `Authorization`
 /// header (Basic or Bearer) and the query string (which must be empty).
-#[derive(Debug)]
 pub struct IntrospectRequest {
     params: Result<Params, WireError>,
     authorization: Option<String>,
     query_present: bool,
+}
+
+impl std::fmt::Debug for IntrospectRequest {
+    /// Shows the number of parameters and whether credentials were sent, never their values.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntrospectRequest")
+            .field("params", &self.params.as_ref().map(|p| p.len()))
+            .field("query_present", &self.query_present)
+            .field("authorization", &self.authorization.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl IntrospectRequest {

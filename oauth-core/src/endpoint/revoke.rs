@@ -28,12 +28,23 @@ use crate::wire::{BasicCredentials, Params, WireError, parse_body};
 
 /// A revocation request as it arrived: the body, its `Content-Type`, the `Authorization`
 /// header, the query string (which must be empty) and the `Origin` header.
-#[derive(Debug)]
 pub struct RevokeRequest {
     pub(crate) params: Result<Params, WireError>,
     pub(crate) authorization: Option<String>,
     pub(crate) query_present: bool,
     pub(crate) origin: Option<String>,
+}
+
+impl std::fmt::Debug for RevokeRequest {
+    /// Shows the number of parameters and whether credentials were sent, never their values.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevokeRequest")
+            .field("params", &self.params.as_ref().map(|p| p.len()))
+            .field("query_present", &self.query_present)
+            .field("origin", &self.origin)
+            .field("authorization", &self.authorization.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl RevokeRequest {

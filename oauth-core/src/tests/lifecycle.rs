@@ -449,3 +449,96 @@ fn a_user_identifier_never_collides_with_a_clients_sub_jwt_03() {
     assert_eq!(error_code(&token_request(&config, &store, req, t(1))), "invalid_grant");
     assert_eq!(store.access_count(), 0);
 }
+
+#[test]
+fn every_jwt_the_server_signs_fits_its_own_bounds() {
+    let (config, mut store, signer) = jwt_fixture();
+    // A browser client with the most origins, each long.
+    let origins: Vec<String> = (0..64).map(|i| format!("https://{i:02}{}.example", "o".repeat(100))).collect();
+    let client = Client::register(ClientRegistration {
+        client_id: "many-origins".into(),
+        app_type: Some(AppType::Web),
+        secret_digests: vec![TokenDigest::of("s3cret-many")],
+        allowed_scopes: vec!["read".into()],
+        allowed_grant_types: Some(vec![GrantType::ClientCredentials, GrantType::UserImpersonation]),
+        allowed_origins: origins.clone(),
+        ..Default::default()
+    })
+    .unwrap();
+    store.clients.insert("many-origins".into(), Arc::new(client));
+    let at = cc_token(&config, &store, "many-origins", "s3cret-many", "read");
+    assert!(at.len() <= jwt::MAX_JWT_BYTES, "{}", at.len());
+    // Too many origins for the claim: it is left out, so a local check refuses every browser
+    // origin, while the store keeps the full list.
+    let claims = jwt::verify(&*signer, &at, jwt::Expected::new(ISSUER, "https://api.example", t(2))).unwrap();
+    assert!(claims.allowed_origins.is_empty());
+    let record = store.access_token(&jwt::access_token_key(&config, &at, t(2)).unwrap(), t(2)).unwrap().unwrap();
+    assert_eq!(&*record.allowed_origins, origins.as_slice());
+    // It can be introspected, used as a bearer token and revoked.
+    assert!(bearer::parse_authorization(Some(&format!("Bearer {at}"))).is_ok());
+    let v = body(&introspect(&config, &store, &at, Some(&basic("many-origins", "s3cret-many")), t(2)));
+    assert_eq!(v["active"], true);
+    let r = revoke(&config, &store, &format!("token={at}"), Some(&basic("many-origins", "s3cret-many")), t(2));
+    assert_eq!(r.to_http().status, 200);
+    assert!(inactive(&introspect(&config, &store, &at, Some(&basic("many-origins", "s3cret-many")), t(3))));
+    // A few origins fit and are kept.
+    let two = cc_token(&config, &store, "imp1", "s3cret-imp", "user_default");
+    let claims = jwt::verify(&*signer, &two, jwt::Expected::new(ISSUER, "https://api.example", t(2))).unwrap();
+    assert_eq!(claims.allowed_origins, ["https://custom-app.com"]);
+}
+
+#[test]
+fn introspection_bearer_callers_must_be_clients_acting_for_themselves() {
+    let (config, mut store) = fixture();
+    let (at, _) = client_a_tokens(&config, &store);
+    // A user's token carrying the scope (client-a is allowed `introspect` here) sees nothing.
+    let mut a = (*store.clients["client-a"]).clone();
+    a = Client::register(ClientRegistration {
+        client_id: "client-a".into(),
+        app_type: Some(AppType::Web),
+        secret_digests: vec![TokenDigest::of("s3cret")],
+        redirect_uris: a.redirect_uris().to_vec(),
+        allowed_scopes: vec!["read".into(), "introspect".into(), "offline_access".into()],
+        consent: ConsentMethod::Trusted,
+        ..Default::default()
+    })
+    .unwrap();
+    store.clients.insert("client-a".into(), Arc::new(a));
+    let q = format!(
+        "response_type=code&client_id=client-a&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=read%20introspect&code_challenge={C}&code_challenge_method=S256"
+    );
+    let code = query_param(&authorize(&config, &store, &q, t(0)), "code").unwrap();
+    let user_token = tokens(&redeem_client_a(&config, &store, &code, t(1))).access_token.expose().to_owned();
+    let h = introspect(&config, &store, &at, Some(&format!("Bearer {user_token}")), t(2)).to_http();
+    assert_eq!(h.status, 403);
+    // A client-credentials token whose client has since lost the scope, or is gone, sees nothing.
+    let caller = cc_token(&config, &store, "rs-1", "s3cret-rs", "introspect");
+    let bearer = format!("Bearer {caller}");
+    assert_eq!(body(&introspect(&config, &store, &at, Some(&bearer), t(2)))["active"], true);
+    let demoted = Client::register(ClientRegistration {
+        client_id: "rs-1".into(),
+        app_type: Some(AppType::Web),
+        secret_digests: vec![TokenDigest::of("s3cret-rs")],
+        allowed_scopes: vec!["read".into()],
+        allowed_grant_types: Some(vec![GrantType::ClientCredentials]),
+        ..Default::default()
+    })
+    .unwrap();
+    store.clients.insert("rs-1".into(), Arc::new(demoted));
+    let h = introspect(&config, &store, &at, Some(&bearer), t(2)).to_http();
+    assert_eq!(h.status, 403);
+    store.clients.remove("rs-1");
+    let h = introspect(&config, &store, &at, Some(&bearer), t(2)).to_http();
+    assert_eq!(h.status, 401);
+    assert!(h.headers.iter().any(|(n, v)| *n == "www-authenticate" && v.contains("invalid_token")));
+}
+
+#[test]
+fn revocation_and_introspection_requests_never_debug_print_credentials() {
+    let r = RevokeRequest::from_http(Some(FORM), Some(&basic("client-a", "s3cret")), None, b"token=secret-token");
+    let i = IntrospectRequest::from_http(Some(FORM), Some("Bearer secret-bearer"), None, b"token=secret-token");
+    let shown = format!("{r:?} {r:#?} {i:?} {i:#?}");
+    for secret in ["Y2xpZW50", "secret-token", "secret-bearer", "s3cret"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+}

@@ -225,7 +225,7 @@ impl Ctx {
         let (key, access) = match self.config.token_signer() {
             None => (random.digest(), random),
             Some(signer) => {
-                let claims = AccessTokenClaims {
+                let mut claims = AccessTokenClaims {
                     iss: self.config.issuer().to_owned(),
                     sub: issue.subject.to_sub(),
                     aud: self.config.audience().to_owned(),
@@ -237,8 +237,20 @@ impl Ctx {
                     act: issue.actor.as_deref().map(|a| Actor::new(a.to_owned())),
                     allowed_origins: self.client.allowed_origins().to_vec(),
                 };
-                match crate::jwt::encode(signer, &claims) {
-                    Ok(jwt) => (crate::jwt::jti_key(random.expose()), Secret::new(jwt)),
+                let mut jwt = crate::jwt::encode(signer, &claims);
+                if jwt.as_ref().is_ok_and(|t| t.len() > crate::jwt::MAX_JWT_BYTES) {
+                    // Never sign a token that the server itself would refuse as too long. The
+                    // origins are what can make it so; without them the token is refused from
+                    // every browser origin by a local check (fail closed), and the store keeps
+                    // the full list.
+                    claims.allowed_origins.clear();
+                    jwt = crate::jwt::encode(signer, &claims);
+                }
+                match jwt {
+                    Ok(jwt) if jwt.len() <= crate::jwt::MAX_JWT_BYTES => {
+                        (crate::jwt::jti_key(random.expose()), Secret::new(jwt))
+                    }
+                    Ok(_) => return Step::error(OAuthError::from_store(StoreError::Failed)),
                     Err(_) => return Step::error(OAuthError::signing_failed()),
                 }
             }
