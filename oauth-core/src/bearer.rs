@@ -42,11 +42,11 @@ pub const MAX_BEARER_HEADER_BYTES: usize = crate::jwt::MAX_JWT_BYTES + 64;
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BearerError {
-    /// No `Authorization` header: 401 with a bare `Bearer` challenge and no error code
-    /// (RFC 6750 §3.1: "the resource server SHOULD NOT include an error code").
+    /// No `Authorization` header, or one using another scheme (an unsupported authentication
+    /// method): 401 with a bare `Bearer` challenge and no error code (RFC 6750 §3.1: "the
+    /// resource server SHOULD NOT include an error code").
     Missing,
-    /// A malformed `Authorization` header, or one using another scheme: 400
-    /// `invalid_request`.
+    /// A malformed bearer token or `Authorization` header: 400 `invalid_request`.
     InvalidRequest(&'static str),
     /// Unknown, expired or revoked token, or one presented from an origin its client does not
     /// allow: 401 `invalid_token`.

@@ -35,7 +35,8 @@
 //! | request | status | `WWW-Authenticate` |
 //! |---|---|---|
 //! | no credentials (RS-02) | 401 | `Bearer realm="api"` (no `error`) |
-//! | another scheme, a malformed token, several `Authorization` headers, or a token both in the header and the query (RS-05) | 400 | `Bearer realm="api", error="invalid_request", error_description="…"` |
+//! | another scheme than `Bearer` (an unsupported method counts as no credentials, RFC 6750 §3.1) | 401 | `Bearer realm="api"` (no `error`) |
+//! | a malformed token, several `Authorization` headers, or a token both in the header and the query (RS-05) | 400 | `Bearer realm="api", error="invalid_request", error_description="…"` |
 //! | unknown, expired, revoked, foreign or mis-typed token, or an `Origin` the token's client does not allow (RS-03, RS-08, JWT-05) | 401 | `Bearer realm="api", error="invalid_token", error_description="…"` |
 //! | a valid token without the required scope (RS-04) | 403 | `Bearer realm="api", error="insufficient_scope", error_description="…", scope="read"` |
 //! | the store or the introspection endpoint is unreachable | 503 | none (`{"error":"temporarily_unavailable"}`) |
@@ -652,6 +653,10 @@ impl RequireBearer {
         uri: &Uri,
         now: UnixTime,
     ) -> Result<(AccessToken, bool), BearerError> {
+        if headers.get_all(header::AUTHORIZATION).iter().nth(1).is_some() {
+            // Whatever the schemes, in whichever order (RFC 6750 §2: one method per request).
+            return Err(BearerError::InvalidRequest("send one Authorization header"));
+        }
         let authorization = header_text(headers, &header::AUTHORIZATION);
         let query = QueryToken::of(uri.query());
         let (token, via_query) = match (authorization.as_deref(), query) {

@@ -237,7 +237,10 @@ async fn common_cases(auth: &Auth, layer: &RequireBearer, unknown: &str) {
     );
     get_thing(&app, &[("authorization", &bearer), ("authorization", &bearer)])
         .await
-        .invalid_request("the bearer token is malformed");
+        .invalid_request("send one Authorization header");
+    get_thing(&app, &[("authorization", "Basic c3ZjOnN2Yy1zZWNyZXQ="), ("authorization", &bearer)])
+        .await
+        .invalid_request("send one Authorization header");
     // An unknown token: 401 invalid_token (RS-03).
     get_thing(&app, &[("authorization", "Bearer unknown-token")]).await.invalid_token(unknown);
 
