@@ -1,36 +1,49 @@
 //! Model-based property tests of the core's sync driver (`oauth_core::drive`) over
-//! `oauth_memory::MemoryStore` (issue 5).
+//! `oauth_memory::MemoryStore` (issue 5; revocation, introspection and JWT access tokens from
+//! issue 4).
 //!
 //! A generated sequence of up to 40 operations — authorization requests with random scope
 //! subsets and PKCE, the resource owner's approval (possibly narrowed), denial or `prompt=none`
 //! answers, token requests of every grant (authorization code with replays, wrong verifier,
 //! wrong redirect URI and other clients; client credentials; refresh with reuse of rotated
-//! tokens and by other clients; user impersonation), token checks (`TokenStore::access_token` +
-//! `bearer::check`), clock advances across the short lifetimes, client removal
+//! tokens and by other clients; user impersonation), revocation (RFC 7009: by the owner with
+//! every `token_type_hint`, by other clients, public clients by `client_id`, unknown and
+//! missing tokens), introspection (RFC 7662: by the owner, by other clients, by the client
+//! allowed `introspect`, by bearer tokens), resource-server checks (`TokenStore::access_token`
+//! and `bearer::check`), clock advances across the short lifetimes, client removal
 //! (`MemoryStore::remove_client`, which revokes the client's grants) and re-registration, and
-//! malformed input — runs against five clients (public `spa` and `native`, confidential `web`,
-//! `web2` without the refresh grant, and `svc` with client credentials and impersonation) and
-//! three users (one disabled), with a virtual clock and `SeededEntropy`.
+//! malformed input — runs against six clients (public `spa` and `native`, confidential `web`,
+//! `web2` without the refresh grant, `svc` with client credentials and impersonation, and `rs`,
+//! a resource server; `svc` and `rs` are allowed `introspect`) and three users (one disabled),
+//! with a virtual clock and `SeededEntropy`.
+//!
+//! Every case runs twice: with opaque access tokens, and with JWT access tokens
+//! (`Config::with_jwt_access_tokens`, HS256), where every access token must also verify with
+//! `jwt::verify` until its expiry with the model's claims, and every store key is computed with
+//! `jwt::access_token_key`.
 //!
 //! The reference model (`model/world.rs`) keeps every code, access token and refresh token
-//! issued, with its client, grant, scope, expiry and used/rotated state, and every grant with
-//! its original scope and whether (and why) it was revoked. It predicts each response exactly
-//! (status and error code, or the tokens and their scope), and after every operation it looks up
-//! every token it knows in the store. Each mismatch is tagged with the invariants it breaks; each
-//! property fails on its own invariant, and `prop_responses_match_the_reference_model` on any
-//! mismatch.
+//! issued, with its client, grant, scope, issue and expiry times and used/rotated state, and
+//! every grant with its original scope and whether (and why) it was revoked: revoking an access
+//! or refresh token revokes its whole grant (the core's RFC 7009 §2.1 choice). It predicts each
+//! response exactly (status and error code, the tokens and their scope, an introspection answer's
+//! members), and after every operation it looks up every token it knows in the store. Each
+//! mismatch is tagged with the invariants it breaks; each property fails on its own invariant,
+//! and `prop_responses_match_the_reference_model` on any mismatch.
 //!
-//! Cases per property: 256 by default (5 to 8 s for the whole file in the dev profile on two cores);
-//! `PROPTEST_CASES` overrides. Failing cases are shrunk by proptest, then minimized by deleting
-//! operations, and reported with the violations; their seeds are saved in
-//! `proptest-regressions/model.txt` (replayed first on every run; seeds are tied to the
-//! strategies in `model/ops.rs`, so changing those makes old seeds generate other cases).
+//! Cases per property: 256 by default, each in both modes (20 to 40 s for the whole file in the
+//! dev profile on two cores); `PROPTEST_CASES` overrides, `MODEL_MODE=opaque|jwt` runs one mode.
+//! Failing cases are shrunk by proptest, then minimized by deleting operations, and reported
+//! with the violations; their seeds are saved in `proptest-regressions/model.txt` (replayed
+//! first on every run; seeds are tied to the strategies in `model/ops.rs`, so changing those
+//! makes old seeds generate other cases).
 //!
 //! Environment: `MODEL_TRACE=1` prints every request's outcome (no credentials);
 //! `MODEL_FAULT=<Fault>` runs the properties against one of the
 //! deliberately broken stores of `model/faulty.rs` (nothing is saved then). The plain tests below
-//! run fixed sequences: the happy path, the generators' coverage, and each broken store caught
-//! by the property it concerns (a property that cannot fail proves nothing).
+//! run fixed sequences: the happy path, the generators' coverage, and each broken store (or
+//! broken harness or signer, for what only the core decides) caught by the property it concerns
+//! (a property that cannot fail proves nothing).
 
 #[path = "model/faulty.rs"]
 mod faulty;
@@ -45,13 +58,13 @@ use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestError, TestRunner};
 
 use crate::faulty::{Fault, Faulty};
-use crate::fixture::{NATIVE, SPA, SVC, WEB};
+use crate::fixture::{NATIVE, RS, SPA, SVC, WEB, WEB2};
 use crate::ops::{
-    AuthMode, AuthorizeOp, ClientCredentialsOp, Cred, Decision, ImpersonateOp, IntrospectOp, Lookup, Malformed, Mangle,
-    Op, OriginChoice, Pick, PkceChoice, Profile, RedeemOp, RedirectChoice, RedirectMode, RefreshOp, ScopePick,
-    VerifierMode, Who, Wire, ops,
+    AuthMode, AuthorizeOp, Caller, ClientCredentialsOp, Cred, Decision, FlowOp, Hint, ImpersonateOp, IntrospectOp,
+    Lookup, Malformed, Mangle, Op, OriginChoice, Pick, PkceChoice, Profile, RedeemOp, RedirectChoice, RedirectMode,
+    RefreshOp, ResourceOp, RevokeOp, ScopePick, TokenParam, VerifierMode, Who, Wire, ops,
 };
-use crate::world::{memory_store, run, run_on, tag};
+use crate::world::{Mode, Sabotage, memory_store, run, run_on, run_sabotaged, tag};
 
 /// Cases per property unless `PROPTEST_CASES` says otherwise.
 const DEFAULT_CASES: u32 = 256;
@@ -80,17 +93,30 @@ fn config() -> ProptestConfig {
     }
 }
 
-fn check(ops: &[Op], focus: u8) -> Result<(), String> {
-    let outcome = match fault() {
-        Some(f) => run_on(Faulty::new(f), ops, focus),
-        None => run(ops, focus),
-    };
-    outcome.map(|_| ())
+/// `MODEL_MODE=opaque` or `MODEL_MODE=jwt` runs the properties in one mode only; by default
+/// every case runs in both (opaque access tokens, then JWT access tokens).
+fn modes() -> Vec<Mode> {
+    match std::env::var("MODEL_MODE").ok().as_deref() {
+        Some("opaque") => vec![Mode::Opaque],
+        Some("jwt") => vec![Mode::Jwt],
+        None | Some("" | "both") => Mode::BOTH.to_vec(),
+        Some(other) => panic!("MODEL_MODE must be opaque, jwt or both, not {other:?}"),
+    }
+}
+
+fn check(ops: &[Op], focus: u16) -> Result<(), String> {
+    for mode in modes() {
+        match fault() {
+            Some(f) => run_on(Faulty::new(f), ops, focus, mode)?,
+            None => run(ops, focus, mode)?,
+        };
+    }
+    Ok(())
 }
 
 /// Drops operations one at a time while the sequence still fails (proptest's own shrinking
 /// simplifies operations but rarely deletes them once simplified). At most `len²` runs.
-fn minimize(mut ops: Vec<Op>, focus: u8) -> Vec<Op> {
+fn minimize(mut ops: Vec<Op>, focus: u16) -> Vec<Op> {
     let mut changed = true;
     while changed {
         changed = false;
@@ -112,7 +138,7 @@ fn minimize(mut ops: Vec<Op>, focus: u8) -> Vec<Op> {
 /// Runs the property `focus` over sequences drawn with `profile`; on failure, panics with the
 /// violations of the shrunk and minimized sequence and the sequence itself (its seed is saved
 /// in the regression file by proptest).
-fn property(profile: Profile, focus: u8) {
+fn property(profile: Profile, focus: u16) {
     let mut runner = TestRunner::new(config());
     match runner.run(&ops(profile), |ops| check(&ops, focus).map_err(TestCaseError::fail)) {
         Ok(()) => {}
@@ -174,12 +200,48 @@ fn prop_malformed_input_gets_a_4xx_oauth_error() {
     property(Profile::MALFORMED, tag::MALFORMED);
 }
 
+/// Invariant 7: A token its client revoked at the revocation endpoint (RFC 7009), with each
+/// `token_type_hint` (right, wrong, unknown or none), is never active again, and neither is any
+/// other token of its grant (the core revokes the whole grant, RFC 7009 §2.1): not at the
+/// resource server, not at introspection, not at the refresh grant, not in the store.
+#[test]
+fn prop_revoked_token_is_never_active_again() {
+    property(Profile::REVOCATION, tag::REVOKED);
+}
+
+/// Invariant 8: A revocation by a client other than the token's (D7) is refused with 400
+/// `unauthorized_client` and changes nothing: the token and its grant stay active.
+#[test]
+fn prop_revocation_by_a_stranger_changes_nothing() {
+    property(Profile::REVOCATION, tag::STRANGER);
+}
+
+/// Invariant 9: Introspection (RFC 7662) answers exactly `{"active":false}` for expired, revoked,
+/// rotated and unknown tokens and to a caller that may not see the token (RFC 7662 §4: another
+/// client without the introspection scope); exactly the token's members to its own client, to
+/// the client allowed `introspect` and to a bearer token carrying it; and refuses callers that
+/// do not authenticate.
+#[test]
+fn prop_introspection_reveals_nothing_to_a_caller_that_may_not_see_it() {
+    property(Profile::INTROSPECTION, tag::INTROSPECTION);
+}
+
+/// Invariant 10: In JWT mode (`Config::with_jwt_access_tokens`, HS256), every access token is a
+/// JWT that `jwt::verify` accepts with the resource server's copy of the key until its expiry,
+/// and refuses as expired from then on, with the model's `sub`, `client_id`, `scope`, `act`,
+/// `iss`, `aud`, `exp`, `iat` and `allowed-origins`, a `jti` whose `jwt::jti_key` is its store
+/// key, and a bare `jti` that is no usable token.
+#[test]
+fn prop_jwt_access_tokens_verify_until_expiry_with_the_models_claims() {
+    property(Profile::GENERAL, tag::JWT);
+}
+
 /// Every response and every token state agrees with the reference model: the properties above
 /// are safety; this one is also liveness (valid requests succeed, with the predicted scope,
 /// refresh token, CORS header and error codes).
 #[test]
 fn prop_responses_match_the_reference_model() {
-    property(Profile::GENERAL, u8::MAX);
+    property(Profile::GENERAL, u16::MAX);
 }
 
 // ---- fixed sequences: the happy path, and the negative controls ----------------------------
@@ -215,6 +277,19 @@ fn refresh(token: Pick, scope: ScopePick) -> Op {
 /// `spa` asks for `offline_access read` (bits 0 and 1 of its allowed `offline_access read write`).
 const OFFLINE_READ: ScopePick = ScopePick::Sub(0b011);
 
+/// `web`'s approved and redeemed `read write offline_access` (PKCE, first redirect URI).
+fn web_flow() -> Op {
+    Op::Flow(FlowOp { client: WEB, scope: ScopePick::Omit, offline: true, user: 0 })
+}
+
+fn revoke(token: TokenParam, who: Who, hint: Hint) -> Op {
+    Op::Revoke(RevokeOp { token, who, wire: RIGHT, hint })
+}
+
+fn introspect(token: Cred, caller: Caller) -> Op {
+    Op::Introspect(IntrospectOp { token, caller, hint: Hint::Omit, json: false })
+}
+
 /// A code, its redemption, a replay; a refresh, a reuse of the rotated token; client
 /// credentials, impersonation; token checks across expiry; client removal.
 fn happy_path() -> Vec<Op> {
@@ -223,7 +298,7 @@ fn happy_path() -> Vec<Op> {
         redeem(Pick::Latest, Who::Owner),
         refresh(Pick::Latest, ScopePick::Omit),
         refresh(Pick::Latest, ScopePick::Sub(0b10)),
-        Op::Introspect(IntrospectOp { token: Cred::Access(Pick::Latest), origin: OriginChoice::Allowed }),
+        Op::Resource(ResourceOp { token: Cred::Access(Pick::Latest), origin: OriginChoice::Allowed }),
         refresh(Pick::At(0), ScopePick::Omit),
         authorize(NATIVE, ScopePick::Omit),
         redeem(Pick::Latest, Who::Client(WEB)),
@@ -233,25 +308,60 @@ fn happy_path() -> Vec<Op> {
         Op::Impersonate(ImpersonateOp { client: SVC, wire: RIGHT, lookup: Lookup::Subject(1), scope: ScopePick::Omit }),
         Op::Impersonate(ImpersonateOp { client: SVC, wire: RIGHT, lookup: Lookup::UserId(2), scope: ScopePick::Omit }),
         Op::Advance(29),
-        Op::Introspect(IntrospectOp { token: Cred::Access(Pick::Latest), origin: OriginChoice::Absent }),
+        Op::Resource(ResourceOp { token: Cred::Access(Pick::Latest), origin: OriginChoice::Absent }),
         Op::Advance(1),
         Op::RemoveClient(SVC),
         Op::ReinsertClient(SVC),
+        // Introspection and revocation: AT#6 and RT#3 are web's, AT#7 is rs's (`introspect read`).
+        web_flow(),
+        Op::ClientCredentials(ClientCredentialsOp { client: RS, wire: RIGHT, scope: ScopePick::Omit }),
+        introspect(Cred::Access(Pick::At(6)), Caller::Owner { post: false }),
+        introspect(Cred::Access(Pick::At(6)), Caller::Client { client: WEB2, post: true }),
+        introspect(Cred::Access(Pick::At(6)), Caller::Client { client: RS, post: false }),
+        introspect(Cred::Access(Pick::At(6)), Caller::IntrospectorBearer),
+        introspect(Cred::Refresh(Pick::At(3)), Caller::Owner { post: true }),
+        introspect(Cred::Access(Pick::At(0)), Caller::Owner { post: false }),
+        revoke(TokenParam::Send(Cred::Access(Pick::At(6))), Who::Client(SVC), Hint::AccessToken),
+        revoke(TokenParam::Send(Cred::Refresh(Pick::At(3))), Who::Owner, Hint::AccessToken),
+        introspect(Cred::Access(Pick::At(6)), Caller::Owner { post: false }),
+        revoke(TokenParam::Send(Cred::Access(Pick::At(6))), Who::Owner, Hint::Unknown),
+        revoke(TokenParam::Send(Cred::Garbage), Who::Client(SPA), Hint::RefreshToken),
+        revoke(TokenParam::Missing, Who::Client(WEB), Hint::Omit),
+        // Bearer callers (AT#8 svc's impersonation of Alice, AT#9 svc's own token, both carrying
+        // `introspect`): only a client acting for itself, still allowed the scope, sees all.
+        Op::Impersonate(ImpersonateOp { client: SVC, wire: RIGHT, lookup: Lookup::Subject(0), scope: ScopePick::Omit }),
+        Op::ClientCredentials(ClientCredentialsOp { client: SVC, wire: RIGHT, scope: ScopePick::Omit }),
+        introspect(Cred::Access(Pick::At(7)), Caller::Bearer(Pick::At(8))),
+        introspect(Cred::Access(Pick::At(7)), Caller::Bearer(Pick::At(9))),
+        Op::Reregister { client: RS, drop: 0 },
+        introspect(Cred::Access(Pick::At(8)), Caller::IntrospectorBearer),
         Op::Malformed(Malformed::Mangled { token: Cred::Code(Pick::Latest), refresh: false, how: Mangle::Query }),
     ]
 }
 
 #[test]
 fn the_happy_path_agrees_with_the_model() {
-    // Six access tokens: the spa code and two refreshes, the native code (revoked by its
-    // replay), client credentials, impersonation of Bob (Carol is disabled).
-    let stats = run_on(memory_store(), &happy_path(), u8::MAX).expect("the happy path agrees with the model");
-    assert_eq!(stats.access_tokens, 6, "{stats:?}");
-    assert_eq!((stats.code_replays_revoking, stats.refresh_reuses_revoking, stats.foreign_refused), (1, 1, 1));
+    for mode in Mode::BOTH {
+        // Ten access tokens: the spa code and two refreshes, the native code (revoked by its
+        // replay), client credentials, impersonation of Bob (Carol is disabled), web's code, rs,
+        // svc's impersonation of Alice and its own.
+        let stats = run_on(memory_store(), &happy_path(), u16::MAX, mode)
+            .unwrap_or_else(|report| panic!("the happy path disagrees with the model: {report}"));
+        assert_eq!(stats.access_tokens, 10, "{mode:?}: {stats:?}");
+        assert_eq!((stats.code_replays_revoking, stats.refresh_reuses_revoking, stats.foreign_refused), (1, 1, 1));
+        assert_eq!((stats.revoked_by_owner, stats.revoked_nothing, stats.revoke_stranger_refused), (1, 2, 1));
+        assert_eq!((stats.introspected_own, stats.introspected_any), (2, 3), "{mode:?}: {stats:?}");
+        assert_eq!(
+            (stats.introspected_hidden, stats.introspected_dead, stats.introspect_refused),
+            (1, 1, 3),
+            "{mode:?}: {stats:?}"
+        );
+    }
 }
 
 /// The generators reach every interesting state: over 300 sequences of the general profile
-/// (fixed seed), each counter of `Stats` is well above zero. Prints the totals (`--nocapture`).
+/// (fixed seed), each run in both modes, each counter of `Stats` is well above zero. Prints the
+/// totals (`--nocapture`).
 #[test]
 fn the_generators_reach_every_state() {
     use proptest::strategy::ValueTree as _;
@@ -265,8 +375,10 @@ fn the_generators_reach_every_state() {
     for _ in 0..300 {
         let ops = strategy.new_tree(&mut runner).expect("invariant: the strategy never rejects").current();
         lengths += ops.len();
-        let stats = run(&ops, u8::MAX).unwrap_or_else(|report| panic!("{report}"));
-        total.add(&stats);
+        for mode in Mode::BOTH {
+            let stats = run(&ops, u16::MAX, mode).unwrap_or_else(|report| panic!("{report}"));
+            total.add(&stats);
+        }
     }
     println!("{lengths} operations: {total:#?}");
     for (name, n) in total.fields() {
@@ -293,15 +405,20 @@ fn redeemed_code_is_narrowed_to_the_clients_current_scopes() {
         Op::Reregister { client: NATIVE, drop: 0 },
         redeem(Pick::Latest, Who::Owner),
     ];
-    let stats = run_on(memory_store(), &ops, tag::SCOPE).unwrap_or_else(|report| panic!("{report}"));
+    let stats = run_on(memory_store(), &ops, tag::SCOPE, Mode::Opaque).unwrap_or_else(|report| panic!("{report}"));
     assert_eq!(stats.codes_redeemed, 1);
 }
 
-/// Runs `ops` against a store with `fault`; the property `focus` must catch it.
-fn caught(fault: Fault, ops: &[Op], focus: u8) -> String {
-    match run_on(Faulty::new(fault), ops, focus) {
+/// Runs `ops` against a store with `fault` (opaque tokens); the property `focus` must catch it.
+fn caught(fault: Fault, ops: &[Op], focus: u16) -> String {
+    caught_in(Mode::Opaque, fault, ops, focus)
+}
+
+/// As [`caught`], in `mode`.
+fn caught_in(mode: Mode, fault: Fault, ops: &[Op], focus: u16) -> String {
+    match run_on(Faulty::new(fault), ops, focus, mode) {
         Err(report) => report,
-        Ok(_) => panic!("{fault:?} went unnoticed by the {focus:#b} checks"),
+        Ok(_) => panic!("{fault:?} went unnoticed by the {focus:#b} checks in {mode:?} mode"),
     }
 }
 
@@ -383,7 +500,63 @@ fn malformed_input_checks_can_fail() {
         authorization: Some(fixture::basic("web", "web-secret")),
         query: None,
     })];
-    let report =
-        run(&ops, tag::MALFORMED).map(|_| ()).expect_err("a token response to a malformed-input op is reported");
+    let report = run(&ops, tag::MALFORMED, Mode::Opaque)
+        .map(|_| ())
+        .expect_err("a token response to a malformed-input op is reported");
     assert!(report.contains("issued tokens"), "{report}");
+}
+
+#[test]
+fn a_store_that_ignores_revocation_keeps_revoked_tokens_alive_and_is_caught() {
+    // web revokes its refresh token (with the wrong hint): the grant's access token must die.
+    for mode in Mode::BOTH {
+        let ops = [web_flow(), revoke(TokenParam::Send(Cred::Refresh(Pick::Latest)), Who::Owner, Hint::AccessToken)];
+        let report = caught_in(mode, Fault::IgnoreRevocation, &ops, tag::REVOKED);
+        assert!(report.contains("revoked (Revoked)"), "{report}");
+        // And introspection of the access token it revoked must not describe it.
+        let ops = [
+            web_flow(),
+            revoke(TokenParam::Send(Cred::Access(Pick::Latest)), Who::Owner, Hint::Omit),
+            introspect(Cred::Access(Pick::Latest), Caller::Owner { post: false }),
+        ];
+        caught_in(mode, Fault::IgnoreRevocation, &ops, tag::REVOKED);
+    }
+}
+
+#[test]
+fn a_stranger_revoking_with_the_owners_secret_is_caught() {
+    // Only the core decides who may revoke, so the broken part is the harness: the stranger's
+    // request carries the owner's credentials (a leaked secret, as far as the core can tell).
+    for mode in Mode::BOTH {
+        let ops = [web_flow(), revoke(TokenParam::Send(Cred::Access(Pick::Latest)), Who::Client(WEB2), Hint::Omit)];
+        let sabotage = Some(Sabotage::StrangerRevokesWithOwnerCredentials);
+        let report = run_sabotaged(memory_store(), &ops, tag::STRANGER, mode, sabotage)
+            .map(|_| ())
+            .expect_err("a stranger's revocation that succeeds is reported");
+        assert!(report.contains("answered 200") && report.contains("unauthorized_client"), "{report}");
+        // The same sequence without the sabotage is a refusal that changes nothing.
+        run(&ops, u16::MAX, mode).unwrap_or_else(|report| panic!("{report}"));
+    }
+}
+
+#[test]
+fn a_registry_that_grants_everyone_introspection_is_caught() {
+    // web2 may not see web's tokens; a registry that reports it allowed `introspect` lets it.
+    for mode in Mode::BOTH {
+        let ops = [web_flow(), introspect(Cred::Access(Pick::Latest), Caller::Client { client: WEB2, post: false })];
+        let report = caught_in(mode, Fault::EveryoneIntrospects, &ops, tag::INTROSPECTION);
+        assert!(report.contains("expected {\"active\":false}"), "{report}");
+    }
+}
+
+#[test]
+fn a_signer_the_resource_server_does_not_know_is_caught() {
+    let ops = [Op::ClientCredentials(ClientCredentialsOp { client: WEB, wire: RIGHT, scope: ScopePick::Omit })];
+    let report = run_on(memory_store(), &ops, tag::JWT, Mode::JwtForeignKey)
+        .map(|_| ())
+        .expect_err("a JWT that does not verify with the resource server's key is reported");
+    assert!(report.contains("does not verify (BadSignature)"), "{report}");
+    // With the right key, the same JWT verifies, and stops verifying at its expiry.
+    let ops = [ops[0].clone(), Op::Advance(29), Op::Advance(1), Op::Advance(5)];
+    run(&ops, tag::JWT, Mode::Jwt).unwrap_or_else(|report| panic!("{report}"));
 }

@@ -10,7 +10,7 @@ use oauth_core::{
 };
 use oauth_memory::MemoryStore;
 
-use crate::fixture::CLIENTS;
+use crate::fixture::{CLIENTS, INTROSPECT};
 use crate::world::{Admin, memory_store};
 
 /// The contract a [`Faulty`] store breaks.
@@ -28,16 +28,19 @@ pub(crate) enum Fault {
     IgnoreCodeClient,
     /// Refresh tokens are stored with the scope `admin` added.
     WiderRefreshScope,
+    /// The registry reports every confidential client allowed the introspection scope.
+    EveryoneIntrospects,
 }
 
 impl Fault {
-    pub(crate) const ALL: [Self; 6] = [
+    pub(crate) const ALL: [Self; 7] = [
         Self::IgnoreRevocation,
         Self::ReusableCodes,
         Self::ReusableRefreshTokens,
         Self::LongLivedAccessTokens,
         Self::IgnoreCodeClient,
         Self::WiderRefreshScope,
+        Self::EveryoneIntrospects,
     ];
 }
 
@@ -62,7 +65,20 @@ fn revive<T>(state: TokenState<T>) -> TokenState<T> {
 
 impl ClientRegistry for Faulty {
     fn client(&self, client_id: &str) -> Result<Option<Arc<Client>>, StoreError> {
-        self.inner.client(client_id)
+        let client = self.inner.client(client_id)?;
+        if !matches!(self.fault, Fault::EveryoneIntrospects) {
+            return Ok(client);
+        }
+        Ok(client.map(|c| {
+            let spec = CLIENTS.iter().find(|s| s.id == c.client_id());
+            match spec {
+                Some(spec) if c.is_confidential() && !c.allowed_scopes().contains(INTROSPECT) => {
+                    let scopes: Vec<&str> = c.allowed_scopes().iter().chain([INTROSPECT]).collect();
+                    Arc::new(spec.register_with(&scopes))
+                }
+                _ => c,
+            }
+        }))
     }
 
     fn origin_registered(&self, origin: &str) -> Result<bool, StoreError> {

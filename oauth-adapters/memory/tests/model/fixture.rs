@@ -43,16 +43,31 @@ pub(crate) const NATIVE: usize = 1;
 pub(crate) const WEB: usize = 2;
 pub(crate) const WEB2: usize = 3;
 pub(crate) const SVC: usize = 4;
+pub(crate) const RS: usize = 5;
 
 const CODE_AND_REFRESH: &[GrantType] = &[GrantType::AuthorizationCode, GrantType::RefreshToken];
 
+/// The number of clients.
+pub(crate) const N_CLIENTS: usize = 6;
+
+/// The scope that lets a client (or a bearer token) introspect every token: the core's default
+/// (`Config::introspection_scope`).
+pub(crate) const INTROSPECT: &str = "introspect";
+
+/// The HS256 key of JWT mode (32 bytes, RFC 7518 §3.2) and its `kid`; the model's resource
+/// server verifies with its own `Hs256Signer` built from the same key.
+pub(crate) const JWT_KEY: [u8; 32] = *b"model-jwt-key-0123456789abcdef!!";
+pub(crate) const JWT_KID: &str = "k1";
+/// Another key, for the broken-signer fixture (a rotation the resource servers missed).
+pub(crate) const OTHER_JWT_KEY: [u8; 32] = *b"model-jwt-key-rotated-elsewhere!";
+
 /// The clients: two public (spa, native), a confidential web client with every grant but
 /// impersonation and optional PKCE, a confidential web client that may not refresh (so
-/// `offline_access` yields no refresh token), and a service with client credentials and
-/// impersonation.
-/// The number of clients.
-pub(crate) const N_CLIENTS: usize = 5;
-
+/// `offline_access` yields no refresh token), a service with client credentials and
+/// impersonation, and a resource server (`rs`, machine to machine). `rs` and `svc` are allowed
+/// the introspection scope, so they may introspect every token, themselves or through their
+/// client-credentials tokens (RFC 7662 §2.1); `svc`'s impersonation tokens carry the scope too,
+/// but a user's token never sees other tokens.
 pub(crate) static CLIENTS: [ClientSpec; N_CLIENTS] = [
     ClientSpec {
         id: "spa",
@@ -99,9 +114,19 @@ pub(crate) static CLIENTS: [ClientSpec; N_CLIENTS] = [
         app: AppType::Web,
         secret: Some("svc-secret"),
         redirects: &[],
-        scopes: &["apps:read", "offline_access", "user_default"],
+        scopes: &["apps:read", INTROSPECT, "offline_access", "user_default"],
         grants: &[GrantType::ClientCredentials, GrantType::UserImpersonation],
         origins: &["https://svc.example"],
+        require_pkce: None,
+    },
+    ClientSpec {
+        id: "rs",
+        app: AppType::Web,
+        secret: Some("rs-secret"),
+        redirects: &[],
+        scopes: &[INTROSPECT, "read"],
+        grants: &[GrantType::ClientCredentials],
+        origins: &[],
         require_pkce: None,
     },
 ];

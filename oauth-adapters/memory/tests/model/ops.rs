@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use proptest::prelude::*;
 use proptest::strategy::Union;
 
-use crate::fixture::{CLIENTS, NATIVE, SPA, SVC, VERIFIERS, WEB, WEB2, challenge};
+use crate::fixture::{CLIENTS, NATIVE, RS, SPA, SVC, VERIFIERS, WEB, WEB2, challenge};
 
 /// Longest generated sequence.
 pub(crate) const MAX_OPS: usize = 40;
@@ -193,10 +193,66 @@ pub(crate) struct ImpersonateOp {
     pub(crate) scope: ScopePick,
 }
 
+/// A resource server's own check of an access token (`TokenStore::access_token` +
+/// `bearer::check`, RFC 6750), from a browser origin or not.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ResourceOp {
+    pub(crate) token: Cred,
+    pub(crate) origin: OriginChoice,
+}
+
+/// The `token_type_hint` of a revocation or introspection request (RFC 7009 §2.1, RFC 7662
+/// §2.1): only a hint, so a wrong or unknown value must still find the token.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Hint {
+    Omit,
+    AccessToken,
+    RefreshToken,
+    /// A value no RFC defines.
+    Unknown,
+}
+
+/// The `token` parameter of a revocation request.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum TokenParam {
+    Send(Cred),
+    /// `token=` with an empty value.
+    Empty,
+    Missing,
+}
+
+/// `POST /oauth/revoke` (RFC 7009) by the credential's owner or another client.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RevokeOp {
+    pub(crate) token: TokenParam,
+    pub(crate) who: Who,
+    pub(crate) wire: Wire,
+    pub(crate) hint: Hint,
+}
+
+/// Who asks the introspection endpoint (RFC 7662 §2.1).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Caller {
+    /// The client the token was issued to (`Basic` or `client_secret_post` when `post`).
+    Owner { post: bool },
+    /// Any client (`rs` may see every token).
+    Client { client: usize, post: bool },
+    /// `Authorization: Bearer` with one of the model's access tokens.
+    Bearer(Pick),
+    /// `Authorization: Bearer` with the newest access token of `rs` (usually carrying the
+    /// introspection scope).
+    IntrospectorBearer,
+    /// No authentication at all.
+    Anonymous,
+}
+
+/// `POST /oauth/introspect` (RFC 7662).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct IntrospectOp {
     pub(crate) token: Cred,
-    pub(crate) origin: OriginChoice,
+    pub(crate) caller: Caller,
+    pub(crate) hint: Hint,
+    pub(crate) json: bool,
 }
 
 /// What a mangled request breaks; each must be refused before any credential is taken.
@@ -252,6 +308,20 @@ pub(crate) enum Malformed {
         refresh: bool,
         how: Mangle,
     },
+    /// Dictionary parameters at the revocation (`introspect` false) or introspection endpoint.
+    InspectParams {
+        introspect: bool,
+        pairs: Vec<(String, String)>,
+        json: bool,
+        authorization: Option<String>,
+    },
+    /// A well-formed revocation (`introspect` false) or introspection by the credential's owner,
+    /// broken (`UnknownGrantType` repeats `token_type_hint` with another value instead).
+    MangledInspect {
+        token: Cred,
+        introspect: bool,
+        how: Mangle,
+    },
 }
 
 /// A shortcut to deep states: an approved authorization request (PKCE, the client's only or
@@ -273,6 +343,8 @@ pub(crate) enum Op {
     Refresh(RefreshOp),
     ClientCredentials(ClientCredentialsOp),
     Impersonate(ImpersonateOp),
+    Resource(ResourceOp),
+    Revoke(RevokeOp),
     Introspect(IntrospectOp),
     /// Advance the virtual clock by this many seconds.
     Advance(u64),
@@ -300,6 +372,8 @@ pub(crate) struct Profile {
     pub(crate) refresh: u32,
     pub(crate) client_credentials: u32,
     pub(crate) impersonate: u32,
+    pub(crate) resource: u32,
+    pub(crate) revoke: u32,
     pub(crate) introspect: u32,
     pub(crate) advance: u32,
     pub(crate) remove: u32,
@@ -318,6 +392,8 @@ impl Profile {
         refresh: 8,
         client_credentials: 2,
         impersonate: 2,
+        resource: 2,
+        revoke: 2,
         introspect: 2,
         advance: 4,
         remove: 1,
@@ -329,7 +405,8 @@ impl Profile {
     /// Many codes and redemptions (replays, foreign clients, wrong bindings).
     pub(crate) const CODES: Self = Self { authorize: 8, redeem: 12, refresh: 3, advance: 3, ..Self::GENERAL };
     /// Much clock movement and revocation.
-    pub(crate) const LIFETIMES: Self = Self { advance: 8, remove: 2, reinsert: 2, introspect: 4, ..Self::GENERAL };
+    pub(crate) const LIFETIMES: Self =
+        Self { advance: 8, remove: 2, reinsert: 2, resource: 4, revoke: 3, introspect: 3, ..Self::GENERAL };
     /// Scope-bearing requests of every grant.
     pub(crate) const SCOPES: Self =
         Self { client_credentials: 4, impersonate: 4, refresh: 6, reregister: 3, malformed: 0, ..Self::GENERAL };
@@ -341,6 +418,12 @@ impl Profile {
         Self { flow: 2, authorize: 8, redeem: 10, refresh: 8, foreign: 8, ..Self::GENERAL };
     /// Malformed input between real flows.
     pub(crate) const MALFORMED: Self = Self { malformed: 10, ..Self::GENERAL };
+    /// Many revocations, by owners and strangers, between refreshes and introspections.
+    pub(crate) const REVOCATION: Self =
+        Self { flow: 6, refresh: 6, revoke: 10, introspect: 4, resource: 3, foreign: 6, ..Self::GENERAL };
+    /// Many introspections, by owners, strangers, the introspecting client and bearer tokens.
+    pub(crate) const INTROSPECTION: Self =
+        Self { flow: 6, client_credentials: 4, introspect: 12, revoke: 4, advance: 5, ..Self::GENERAL };
 }
 
 /// A sequence of 1 to [`MAX_OPS`] operations drawn with `profile`.
@@ -356,6 +439,8 @@ fn op(p: Profile) -> impl Strategy<Value = Op> {
         (p.refresh, refresh_op(p.foreign).prop_map(Op::Refresh).boxed()),
         (p.client_credentials, client_credentials_op().prop_map(Op::ClientCredentials).boxed()),
         (p.impersonate, impersonate_op().prop_map(Op::Impersonate).boxed()),
+        (p.resource, resource_op().prop_map(Op::Resource).boxed()),
+        (p.revoke, revoke_op(p.foreign).prop_map(Op::Revoke).boxed()),
         (p.introspect, introspect_op().prop_map(Op::Introspect).boxed()),
         (p.advance, advance().prop_map(Op::Advance).boxed()),
         (p.remove, client().prop_map(Op::RemoveClient).boxed()),
@@ -508,13 +593,54 @@ fn impersonate_op() -> impl Strategy<Value = ImpersonateOp> {
     })
 }
 
-fn introspect_op() -> impl Strategy<Value = IntrospectOp> {
+fn resource_op() -> impl Strategy<Value = ResourceOp> {
     let origin = prop_oneof![
         6 => Just(OriginChoice::Absent),
         2 => Just(OriginChoice::Allowed),
         1 => Just(OriginChoice::Foreign),
     ];
-    (cred(1, 10, 1), origin).prop_map(|(token, origin)| IntrospectOp { token, origin })
+    (cred(1, 10, 1), origin).prop_map(|(token, origin)| ResourceOp { token, origin })
+}
+
+fn hint() -> impl Strategy<Value = Hint> {
+    prop_oneof![
+        4 => Just(Hint::Omit),
+        2 => Just(Hint::AccessToken),
+        2 => Just(Hint::RefreshToken),
+        1 => Just(Hint::Unknown),
+    ]
+}
+
+fn revoke_op(foreign: u32) -> impl Strategy<Value = RevokeOp> {
+    let token = prop_oneof![
+        20 => cred(1, 8, 8).prop_map(TokenParam::Send),
+        1 => Just(TokenParam::Empty),
+        1 => Just(TokenParam::Missing),
+    ];
+    // Strangers at least now and then, even in profiles without foreign presenters.
+    (token, who(foreign.max(2)), wire(), hint()).prop_map(|(token, who, wire, hint)| RevokeOp {
+        token,
+        who,
+        wire,
+        hint,
+    })
+}
+
+fn introspect_op() -> impl Strategy<Value = IntrospectOp> {
+    let caller = prop_oneof![
+        6 => any::<bool>().prop_map(|post| Caller::Owner { post }),
+        3 => (client(), any::<bool>()).prop_map(|(client, post)| Caller::Client { client, post }),
+        4 => any::<bool>().prop_map(|post| Caller::Client { client: RS, post }),
+        2 => pick().prop_map(Caller::Bearer),
+        3 => Just(Caller::IntrospectorBearer),
+        1 => Just(Caller::Anonymous),
+    ];
+    (cred(1, 8, 6), caller, hint(), prop::bool::weighted(0.25)).prop_map(|(token, caller, hint, json)| IntrospectOp {
+        token,
+        caller,
+        hint,
+        json,
+    })
 }
 
 static CONTENT_TYPES: [Option<&str>; 7] = [
@@ -548,7 +674,7 @@ fn any_text() -> impl Strategy<Value = String> {
     prop_oneof![printable(), formish(), any::<String>()]
 }
 
-static CLIENT_IDS: [&str; 6] = ["spa", "native", "web", "web2", "svc", "ghost"];
+static CLIENT_IDS: [&str; 7] = ["spa", "native", "web", "web2", "svc", "rs", "ghost"];
 
 fn authorization() -> impl Strategy<Value = Option<String>> {
     prop_oneof![
@@ -577,8 +703,9 @@ static TOKEN_NAMES: [&str; 12] = [
     "state",
 ];
 
-/// Dictionary values for token requests: never a client secret, code or token, so nothing can
-/// succeed.
+/// Dictionary values for token, revocation and introspection requests: never a client secret,
+/// code or token, so nothing can succeed (a public client's revocation of an unknown token
+/// answers 200 and revokes nothing).
 fn token_values() -> Vec<String> {
     let mut v: Vec<String> = [
         "authorization_code",
@@ -600,6 +727,7 @@ fn token_values() -> Vec<String> {
         "%zz",
         "%FF",
         "null",
+        "access_token",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -638,6 +766,9 @@ fn authorize_values() -> Vec<String> {
     v.push(challenge(VERIFIERS[0]));
     v
 }
+
+static INSPECT_NAMES: [&str; 6] =
+    ["token", "token_type_hint", "client_id", "client_secret", "client_assertion", "client_assertion_type"];
 
 static AUTHORIZE_NAMES: [&str; 12] = [
     "client_id",
@@ -689,5 +820,12 @@ fn malformed() -> impl Strategy<Value = Malformed> {
         2 => any_text().prop_map(Malformed::Bearer),
         4 => (cred(3, 1, 3), any::<bool>(), mangle())
             .prop_map(|(token, refresh, how)| Malformed::Mangled { token, refresh, how }),
+        2 => (any::<bool>(), pairs(&INSPECT_NAMES, token_values()), any::<bool>(), authorization()).prop_map(
+            |(introspect, pairs, json, authorization)| {
+                Malformed::InspectParams { introspect, pairs, json, authorization }
+            }
+        ),
+        3 => (cred(0, 3, 3), any::<bool>(), mangle())
+            .prop_map(|(token, introspect, how)| Malformed::MangledInspect { token, introspect, how }),
     ]
 }

@@ -10,43 +10,58 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use oauth_core::jwt::{self, Expected, JwtError, access_token_key};
 use oauth_core::wire::{MAX_INPUT_BYTES, Params};
 use oauth_core::{
     AccessTokenRecord, Approval, AuthorizeRequest, BearerError, Client, Config, Driven, GrantId, GrantType,
-    HttpResponse, Lifetimes, OwnerDecision, RefreshTokenRecord, Response, ScopeSet, SeededEntropy, Store, Subject,
-    TokenDigest, TokenRequest, TokenResponse, TokenState, UnixTime, User, authorize, bearer, drive, token,
+    Hs256Signer, HttpResponse, IntrospectRequest, Lifetimes, OwnerDecision, RefreshTokenRecord, Response,
+    RevokeRequest, ScopeSet, SeededEntropy, Store, Subject, TokenDigest, TokenRequest, TokenResponse, TokenState,
+    UnixTime, User, authorize, bearer, drive, introspect, revoke, token,
 };
 use oauth_memory::MemoryStore;
 use serde_json::{Value, json};
 
 use crate::fixture::{
-    ACCESS_LIFETIME, CLIENTS, CODE_LIFETIME, ClientSpec, ISSUER, N_CLIENTS, NATIVE, REFRESH_LIFETIME, SEED, Scopes, T0,
-    UNIVERSE, USERS, VERIFIERS, basic, challenge, form, scopes,
+    ACCESS_LIFETIME, CLIENTS, CODE_LIFETIME, ClientSpec, INTROSPECT, ISSUER, JWT_KEY, JWT_KID, N_CLIENTS, NATIVE,
+    OTHER_JWT_KEY, REFRESH_LIFETIME, RS, SEED, Scopes, T0, UNIVERSE, USERS, VERIFIERS, basic, challenge, form, scopes,
 };
 use crate::ops::{
-    AuthMode, AuthorizeOp, ClientCredentialsOp, Cred, Decision, FlowOp, ImpersonateOp, IntrospectOp, Lookup, Malformed,
-    Mangle, Op, OriginChoice, Pick, PkceChoice, RedeemOp, RedirectChoice, RedirectMode, RefreshOp, ScopePick,
-    VerifierMode, Who, Wire,
+    AuthMode, AuthorizeOp, Caller, ClientCredentialsOp, Cred, Decision, FlowOp, Hint, ImpersonateOp, IntrospectOp,
+    Lookup, Malformed, Mangle, Op, OriginChoice, Pick, PkceChoice, RedeemOp, RedirectChoice, RedirectMode, RefreshOp,
+    ResourceOp, RevokeOp, ScopePick, TokenParam, VerifierMode, Who, Wire,
 };
 
 /// The invariants a violation breaks, as bits.
 pub(crate) mod tag {
     /// Invariant 1: a code yields tokens at most once (and its replay revokes what it issued, D13).
-    pub(crate) const CODE_ONCE: u8 = 1;
+    pub(crate) const CODE_ONCE: u16 = 1;
     /// Invariant 2: a token is never accepted after its lifetime or after revocation.
-    pub(crate) const LIFETIME: u8 = 1 << 1;
+    pub(crate) const LIFETIME: u16 = 1 << 1;
     /// Invariant 3: granted scope never exceeds what the client is allowed and what was approved.
-    pub(crate) const SCOPE: u8 = 1 << 2;
+    pub(crate) const SCOPE: u16 = 1 << 2;
     /// Invariant 4: a rotated refresh token never works again; its reuse revokes the grant.
-    pub(crate) const ROTATION: u8 = 1 << 3;
+    pub(crate) const ROTATION: u16 = 1 << 3;
     /// Invariant 5: a credential of one client is never usable, refreshable or revocable by another.
-    pub(crate) const CROSS_CLIENT: u8 = 1 << 4;
+    pub(crate) const CROSS_CLIENT: u16 = 1 << 4;
     /// Invariant 6: malformed input gets a 4xx OAuth error and changes nothing.
-    pub(crate) const MALFORMED: u8 = 1 << 5;
+    pub(crate) const MALFORMED: u16 = 1 << 5;
     /// Any disagreement with the reference model (every violation carries it).
-    pub(crate) const MODEL: u8 = 1 << 6;
+    pub(crate) const MODEL: u16 = 1 << 6;
+    /// Invariant 7: a token revoked at the revocation endpoint (and every token of its grant)
+    /// is never active again (RFC 7009 §2.1, §2.2).
+    pub(crate) const REVOKED: u16 = 1 << 7;
+    /// Invariant 8: revocation by another client is refused (400 `unauthorized_client`, D7) and
+    /// changes nothing.
+    pub(crate) const STRANGER: u16 = 1 << 8;
+    /// Invariant 9: introspection answers exactly `{"active":false}` for a dead token and to a
+    /// caller that may not see the token, and exactly the token's members otherwise
+    /// (RFC 7662 §2.2, §4).
+    pub(crate) const INTROSPECTION: u16 = 1 << 9;
+    /// Invariant 10: in JWT mode every access token is a JWT that `jwt::verify` accepts until
+    /// its expiry, and only until then, with the model's claims (RFC 9068 §2.2, §4).
+    pub(crate) const JWT: u16 = 1 << 10;
 
-    pub(crate) const NAMES: [(u8, &str); 7] = [
+    pub(crate) const NAMES: [(u16, &str); 11] = [
         (CODE_ONCE, "code-once"),
         (LIFETIME, "lifetime"),
         (SCOPE, "scope"),
@@ -54,6 +69,10 @@ pub(crate) mod tag {
         (CROSS_CLIENT, "cross-client"),
         (MALFORMED, "malformed"),
         (MODEL, "model"),
+        (REVOKED, "revoked"),
+        (STRANGER, "stranger"),
+        (INTROSPECTION, "introspection"),
+        (JWT, "jwt"),
     ];
 }
 
@@ -89,17 +108,53 @@ pub(crate) fn memory_store() -> MemoryStore {
     store
 }
 
+/// How access tokens are issued: opaque (the default), or as JWTs (RFC 9068) signed with
+/// HS256 and [`JWT_KEY`] (`Config::with_jwt_access_tokens`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Opaque,
+    Jwt,
+    /// A broken fixture: the server signs with [`OTHER_JWT_KEY`] while the model's resource
+    /// server still holds [`JWT_KEY`] (a key rotation it missed).
+    JwtForeignKey,
+}
+
+impl Mode {
+    /// Every mode the properties run in.
+    pub(crate) const BOTH: [Self; 2] = [Self::Opaque, Self::Jwt];
+}
+
+/// A deliberately broken harness, to show that a property fails when the core does what it
+/// must refuse (only the core decides these, so no broken store can provoke them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sabotage {
+    /// A stranger's revocation is sent with the owner's credentials, while the model still
+    /// predicts a stranger's request.
+    StrangerRevokesWithOwnerCredentials,
+}
+
 /// Runs `ops` against a fresh `MemoryStore`; `Err` describes the violations when one of them
 /// breaks an invariant in `focus`. A violation of other invariants only ends the run early with
 /// `Ok`: the model has diverged, and the property that owns the broken invariant (and the
 /// model property, which owns them all) reports it.
-pub(crate) fn run(ops: &[Op], focus: u8) -> Result<Stats, String> {
-    run_on(memory_store(), ops, focus)
+pub(crate) fn run(ops: &[Op], focus: u16, mode: Mode) -> Result<Stats, String> {
+    run_on(memory_store(), ops, focus, mode)
 }
 
 /// As [`run`], against `store`.
-pub(crate) fn run_on<S: Admin>(store: S, ops: &[Op], focus: u8) -> Result<Stats, String> {
-    let mut w = World::new(store);
+pub(crate) fn run_on<S: Admin>(store: S, ops: &[Op], focus: u16, mode: Mode) -> Result<Stats, String> {
+    run_sabotaged(store, ops, focus, mode, None)
+}
+
+/// As [`run_on`], with the harness broken by `sabotage`.
+pub(crate) fn run_sabotaged<S: Admin>(
+    store: S,
+    ops: &[Op],
+    focus: u16,
+    mode: Mode,
+    sabotage: Option<Sabotage>,
+) -> Result<Stats, String> {
+    let mut w = World::new(store, mode, sabotage);
     for (i, op) in ops.iter().enumerate() {
         w.step = i;
         w.malformed = matches!(op, Op::Malformed(_));
@@ -107,7 +162,7 @@ pub(crate) fn run_on<S: Admin>(store: S, ops: &[Op], focus: u8) -> Result<Stats,
         w.sweep();
         if !w.violations.is_empty() {
             if w.violations.iter().any(|v| v.tags & focus != 0) {
-                return Err(w.report());
+                return Err(format!("{mode:?} mode:\n{}", w.report()));
             }
             return Ok(w.stats());
         }
@@ -138,11 +193,27 @@ pub(crate) struct Stats {
     /// Access tokens seen inactive by the sweep after having been active.
     pub(crate) access_tokens_dead: usize,
     pub(crate) access_tokens: usize,
+    /// Revocations by the owner that revoked a live grant.
+    pub(crate) revoked_by_owner: usize,
+    /// Revocations answered 200 for a token that was unknown, dead or not a token.
+    pub(crate) revoked_nothing: usize,
+    /// Revocations by another client, refused.
+    pub(crate) revoke_stranger_refused: usize,
+    /// Introspections answered with the members, to the token's own client.
+    pub(crate) introspected_own: usize,
+    /// Introspections answered with the members, to `rs` or a bearer token with `introspect`.
+    pub(crate) introspected_any: usize,
+    /// Introspections of a live token answered `{"active":false}` to a caller that may not see it.
+    pub(crate) introspected_hidden: usize,
+    /// Introspections of a revoked, expired or rotated token (or no token at all).
+    pub(crate) introspected_dead: usize,
+    /// Introspection callers refused (401/403).
+    pub(crate) introspect_refused: usize,
 }
 
 impl Stats {
     /// The counters by name.
-    pub(crate) fn fields(&self) -> [(&'static str, usize); 18] {
+    pub(crate) fn fields(&self) -> [(&'static str, usize); 26] {
         [
             ("codes_issued", self.codes_issued),
             ("error_redirects", self.error_redirects),
@@ -162,6 +233,14 @@ impl Stats {
             ("malformed", self.malformed),
             ("access_tokens_dead", self.access_tokens_dead),
             ("access_tokens", self.access_tokens),
+            ("revoked_by_owner", self.revoked_by_owner),
+            ("revoked_nothing", self.revoked_nothing),
+            ("revoke_stranger_refused", self.revoke_stranger_refused),
+            ("introspected_own", self.introspected_own),
+            ("introspected_any", self.introspected_any),
+            ("introspected_hidden", self.introspected_hidden),
+            ("introspected_dead", self.introspected_dead),
+            ("introspect_refused", self.introspect_refused),
         ]
     }
 
@@ -185,6 +264,14 @@ impl Stats {
             &mut self.malformed,
             &mut self.access_tokens_dead,
             &mut self.access_tokens,
+            &mut self.revoked_by_owner,
+            &mut self.revoked_nothing,
+            &mut self.revoke_stranger_refused,
+            &mut self.introspected_own,
+            &mut self.introspected_any,
+            &mut self.introspected_hidden,
+            &mut self.introspected_dead,
+            &mut self.introspect_refused,
         ];
         for (f, (_, n)) in mine.into_iter().zip(other.fields()) {
             *f += n;
@@ -194,7 +281,7 @@ impl Stats {
 
 struct Violation {
     step: usize,
-    tags: u8,
+    tags: u16,
     message: String,
 }
 
@@ -204,15 +291,18 @@ enum Cause {
     CodeReplay,
     RefreshReuse,
     ClientRemoved,
+    /// Its owner revoked one of its tokens at the revocation endpoint (RFC 7009 §2.1).
+    Revoked,
 }
 
 impl Cause {
     /// The invariants a token of a grant revoked this way breaks when still accepted.
-    const fn tags(self) -> u8 {
+    const fn tags(self) -> u16 {
         match self {
             Self::CodeReplay => tag::LIFETIME | tag::CODE_ONCE,
             Self::RefreshReuse => tag::LIFETIME | tag::ROTATION,
             Self::ClientRemoved => tag::LIFETIME,
+            Self::Revoked => tag::LIFETIME | tag::REVOKED,
         }
     }
 }
@@ -224,6 +314,8 @@ struct MGrant {
     revoked: Option<Cause>,
     /// Another client presented one of its credentials.
     foreign_touch: bool,
+    /// Another client tried to revoke one of its tokens.
+    stranger_touch: bool,
     /// A malformed request presented one of its credentials.
     mangled: bool,
     id: Option<GrantId>,
@@ -244,13 +336,13 @@ struct MCode {
 }
 
 struct MAccess {
-    digest: TokenDigest,
     secret: String,
     grant: usize,
     client: usize,
     subject: Subject,
     actor: Option<&'static str>,
     scope: Scopes,
+    issued_at: u64,
     expires_at: u64,
 }
 
@@ -261,6 +353,7 @@ struct MRefresh {
     client: usize,
     subject: String,
     scope: Scopes,
+    issued_at: u64,
     expires_at: u64,
     used: bool,
 }
@@ -279,13 +372,13 @@ enum Known {
 struct Refusal {
     status: u16,
     code: &'static str,
-    tags: u8,
+    tags: u16,
     cors: Option<&'static str>,
     effect: Effect,
 }
 
 impl Refusal {
-    const fn new(status: u16, code: &'static str, tags: u8) -> Self {
+    const fn new(status: u16, code: &'static str, tags: u16) -> Self {
         Self { status, code, tags, cors: None, effect: Effect::Nothing }
     }
 
@@ -308,6 +401,8 @@ enum Effect {
     Revoke(usize, Cause),
     /// Another client presented a credential of this grant.
     Touch(usize),
+    /// Another client tried to revoke a token of this grant.
+    Stranger(usize),
 }
 
 /// Tokens the model predicts.
@@ -326,7 +421,7 @@ struct Issue {
     consume: Known,
     cors: Option<&'static str>,
     /// The invariants an unexpected refusal breaks.
-    liveness: u8,
+    liveness: u16,
 }
 
 /// The authorization endpoint's predicted answer.
@@ -341,7 +436,7 @@ enum AuthzExpect {
         /// A code (its scope, verifier, subject) or the error code.
         outcome: Result<(Scopes, Option<usize>, &'static str), &'static str>,
         /// The invariants broken if a code is issued although an error is expected.
-        tags: u8,
+        tags: u16,
     },
 }
 
@@ -352,6 +447,10 @@ struct Presented {
 
 struct World<S> {
     config: Arc<Config>,
+    mode: Mode,
+    /// The resource server's own copy of the HS256 key (JWT modes).
+    verifier: Option<Hs256Signer>,
+    sabotage: Option<Sabotage>,
     store: S,
     now: u64,
     registered: [bool; N_CLIENTS],
@@ -380,17 +479,28 @@ impl<S: Admin> World<S> {
         }
     }
 
-    fn new(store: S) -> Self {
+    fn new(store: S, mode: Mode, sabotage: Option<Sabotage>) -> Self {
         let lifetimes = Lifetimes {
             access_token: ACCESS_LIFETIME,
             authorization_code: CODE_LIFETIME,
             refresh_token: REFRESH_LIFETIME,
         };
+        let signer = |key: &[u8]| {
+            Hs256Signer::new(key, Some(JWT_KID.to_owned())).expect("invariant: the fixture's keys are 32 bytes")
+        };
         let config = Config::new(ISSUER, Arc::new(SeededEntropy::new(SEED)))
             .and_then(|c| c.with_lifetimes(lifetimes))
-            .expect("invariant: the fixture's issuer and lifetimes are valid");
+            .and_then(|c| match mode {
+                Mode::Opaque => Ok(c),
+                Mode::Jwt => c.with_jwt_access_tokens(Arc::new(signer(&JWT_KEY))),
+                Mode::JwtForeignKey => c.with_jwt_access_tokens(Arc::new(signer(&OTHER_JWT_KEY))),
+            })
+            .expect("invariant: the fixture's issuer, lifetimes and signer are valid");
         Self {
             config: Arc::new(config),
+            mode,
+            verifier: (mode != Mode::Opaque).then(|| signer(&JWT_KEY)),
+            sabotage,
             store,
             now: T0,
             registered: [true; N_CLIENTS],
@@ -408,7 +518,7 @@ impl<S: Admin> World<S> {
         }
     }
 
-    fn fail(&mut self, tags: u8, message: impl Into<String>) {
+    fn fail(&mut self, tags: u16, message: impl Into<String>) {
         let mut tags = tags | tag::MODEL;
         if self.malformed {
             tags |= tag::MALFORMED;
@@ -442,6 +552,8 @@ impl<S: Admin> World<S> {
             Op::Refresh(o) => self.refresh_op(o),
             Op::ClientCredentials(o) => self.client_credentials(o),
             Op::Impersonate(o) => self.impersonate(o),
+            Op::Resource(o) => self.resource(o),
+            Op::Revoke(o) => self.revoke(o),
             Op::Introspect(o) => self.introspect(o),
             Op::Advance(secs) => self.now += secs,
             Op::RemoveClient(c) => self.remove_client(*c % CLIENTS.len()),
@@ -486,9 +598,11 @@ impl<S: Admin> World<S> {
 
     /// The invariants an unexpected failure of a credential of `grant` breaks: a foreign
     /// client's or a malformed request's earlier attempt must not have damaged it.
-    fn liveness(&self, grant: usize) -> u8 {
+    fn liveness(&self, grant: usize) -> u16 {
         let g = &self.grants[grant];
-        (if g.foreign_touch { tag::CROSS_CLIENT } else { 0 }) | (if g.mangled { tag::MALFORMED } else { 0 })
+        (if g.foreign_touch { tag::CROSS_CLIENT } else { 0 })
+            | (if g.stranger_touch { tag::STRANGER } else { 0 })
+            | (if g.mangled { tag::MALFORMED } else { 0 })
     }
 
     /// The token endpoint's checks before any grant runs: client authentication, origin, grant
@@ -521,21 +635,8 @@ impl<S: Admin> World<S> {
     ) -> TokenRequest {
         let spec = &CLIENTS[r];
         let mut pairs = vec![("grant_type".to_owned(), grant.to_owned())];
-        let mut header = None;
-        match (spec.secret, wire.auth) {
-            (Some(secret), AuthMode::Right) => header = Some(basic(spec.id, secret)),
-            (Some(secret), AuthMode::RightPost) => {
-                pairs.push(("client_id".to_owned(), spec.id.to_owned()));
-                pairs.push(("client_secret".to_owned(), secret.to_owned()));
-            }
-            (Some(_), AuthMode::Wrong) => header = Some(basic(spec.id, "wrong-secret")),
-            (None, AuthMode::Right | AuthMode::RightPost) => pairs.push(("client_id".to_owned(), spec.id.to_owned())),
-            (None, AuthMode::Wrong) => {
-                pairs.push(("client_id".to_owned(), spec.id.to_owned()));
-                pairs.push(("client_secret".to_owned(), "wrong-secret".to_owned()));
-            }
-            (_, AuthMode::Missing) => {}
-        }
+        let (header, auth) = credentials(spec, wire.auth);
+        pairs.extend(auth);
         pairs.extend(params.into_iter().filter_map(|(n, v)| v.map(|v| (n.to_owned(), v))));
         let (content_type, body) = if wire.json {
             let mut map = serde_json::Map::new();
@@ -645,6 +746,7 @@ impl<S: Admin> World<S> {
             (_, Effect::Revoke(_, Cause::CodeReplay)) => s.code_replays_revoking += 1,
             (_, Effect::Revoke(_, _)) => s.refresh_reuses_revoking += 1,
             (_, Effect::Touch(_)) => s.foreign_refused += 1,
+            (_, Effect::Stranger(_)) => s.revoke_stranger_refused += 1,
             ("invalid_scope", _) => s.scope_refused += 1,
             ("invalid_client", _) => s.auth_refused += 1,
             _ if refusal.tags & tag::LIFETIME != 0 && refusal.tags & (tag::ROTATION | tag::CODE_ONCE) == 0 => {
@@ -666,6 +768,10 @@ impl<S: Admin> World<S> {
                 }
             }
             Effect::Touch(g) => self.grants[g].foreign_touch = true,
+            Effect::Stranger(g) => {
+                self.grants[g].foreign_touch = true;
+                self.grants[g].stranger_touch = true;
+            }
         }
     }
 
@@ -721,6 +827,7 @@ impl<S: Admin> World<S> {
                 scope: issue.scope.clone(),
                 revoked: None,
                 foreign_touch: false,
+                stranger_touch: false,
                 mangled: false,
                 id: None,
             });
@@ -731,15 +838,16 @@ impl<S: Admin> World<S> {
             _ => String::new(),
         };
         self.access.push(MAccess {
-            digest: t.access_token.digest(),
             secret: t.access_token.expose().to_owned(),
             grant,
             client: issue.client,
             subject: issue.subject,
             actor: issue.actor,
             scope: issue.scope,
+            issued_at: self.now,
             expires_at: self.now + ACCESS_LIFETIME,
         });
+        self.check_token_form(label, self.access.len() - 1);
         if let (Some((scope, expires_at)), Some(rt)) = (issue.refresh, &t.refresh_token) {
             self.refresh.push(MRefresh {
                 digest: rt.digest(),
@@ -748,6 +856,7 @@ impl<S: Admin> World<S> {
                 client: issue.client,
                 subject,
                 scope,
+                issued_at: self.now,
                 expires_at,
                 used: false,
             });
@@ -884,7 +993,7 @@ impl<S: Admin> World<S> {
                 _ => return AuthzExpect::Json,
             },
         };
-        let fail = |code: &'static str, tags: u8| AuthzExpect::Redirect {
+        let fail = |code: &'static str, tags: u16| AuthzExpect::Redirect {
             uri: uri.clone(),
             sent,
             asked: None,
@@ -983,6 +1092,7 @@ impl<S: Admin> World<S> {
                             scope: scope.clone(),
                             revoked: None,
                             foreign_touch: false,
+                            stranger_touch: false,
                             mangled: false,
                             id: None,
                         });
@@ -1064,7 +1174,7 @@ impl<S: Admin> World<S> {
         verifier: Option<&str>,
     ) -> Result<Issue, Refusal> {
         let cors = self.precheck(r, wire, GrantType::AuthorizationCode)?;
-        let invalid = |tags: u8| Refusal::new(400, "invalid_grant", tags).cors(cors);
+        let invalid = |tags: u16| Refusal::new(400, "invalid_grant", tags).cors(cors);
         let Known::Code(i) = known else { return Err(invalid(0)) };
         let c = &self.codes[i];
         let g = &self.grants[c.grant];
@@ -1136,7 +1246,7 @@ impl<S: Admin> World<S> {
 
     fn predict_refresh(&self, r: usize, wire: Wire, known: Known, requested: Option<Scopes>) -> Result<Issue, Refusal> {
         let cors = self.precheck(r, wire, GrantType::RefreshToken)?;
-        let invalid = |tags: u8| Refusal::new(400, "invalid_grant", tags).cors(cors);
+        let invalid = |tags: u16| Refusal::new(400, "invalid_grant", tags).cors(cors);
         let Known::Refresh(i) = known else { return Err(invalid(0)) };
         let t = &self.refresh[i];
         let g = &self.grants[t.grant];
@@ -1272,14 +1382,24 @@ impl<S: Admin> World<S> {
 
     // ---- the resource server, clients, the sweep ---------------------------------------------
 
-    fn introspect(&mut self, op: &IntrospectOp) {
+    /// The store record of a presented access token, as a resource server in this process
+    /// finds it: keyed by `jwt::access_token_key` (a JWT that does not verify has no record).
+    fn lookup_access(&self, token: &str) -> Result<Option<AccessTokenRecord>, BearerError> {
+        let now = self.time();
+        match access_token_key(&self.config, token, now) {
+            None => Ok(None),
+            Some(key) => self.store.access_token(&key, now).map_err(BearerError::from_store),
+        }
+    }
+
+    fn resource(&mut self, op: &ResourceOp) {
         let p = self.present(op.token);
         let owner = self.owner_of(p.known);
         let origin = origin_value(op.origin, &CLIENTS[owner]);
         let now = self.time();
         let header = format!("Bearer {}", p.value);
         let outcome = bearer::parse_authorization(Some(&header))
-            .and_then(|t| self.store.access_token(&t.digest(), now).map_err(BearerError::from_store))
+            .and_then(|t| self.lookup_access(t.expose()))
             .and_then(|record| bearer::check(record, now, &ScopeSet::new(), origin));
         let (expected, tags, why) = match p.known {
             Known::Access(i) => {
@@ -1296,7 +1416,7 @@ impl<S: Admin> World<S> {
             }
             _ => (false, 0, "not an access token"),
         };
-        let label = format!("introspect {:?} from {origin:?}", p.known);
+        let label = format!("resource check of {:?} from {origin:?}", p.known);
         match (expected, outcome) {
             (true, Ok(record)) => {
                 let Known::Access(i) = p.known else { return };
@@ -1321,6 +1441,475 @@ impl<S: Admin> World<S> {
                 }
             }
         }
+    }
+
+    // ---- the token's form: opaque, or a JWT that verifies with the model's claims ----------
+
+    /// Checks the form of a newly issued access token: 43 base64url characters (opaque), or a
+    /// JWT with the model's claims.
+    fn check_token_form(&mut self, label: &str, i: usize) {
+        let secret = &self.access[i].secret;
+        match self.mode {
+            Mode::Opaque => {
+                let ok = secret.len() == 43 && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b));
+                if !ok {
+                    self.fail(0, format!("{label}: AT#{i} is not 43 base64url characters"));
+                }
+            }
+            Mode::Jwt | Mode::JwtForeignKey => {
+                if !jwt::looks_like_jwt(secret) {
+                    self.fail(tag::JWT, format!("{label}: AT#{i} is not a JWT"));
+                } else {
+                    self.check_jwt(label, i);
+                }
+            }
+        }
+    }
+
+    /// In JWT mode: AT#i verifies with the resource server's key until its expiry (and is
+    /// refused as expired from then on), and its claims are the model's (RFC 9068 §2.2).
+    fn check_jwt(&mut self, label: &str, i: usize) {
+        let Some(verifier) = &self.verifier else { return };
+        let now = self.time();
+        let a = &self.access[i];
+        let spec = &CLIENTS[a.client];
+        let outcome = jwt::verify(verifier, &a.secret, Expected::new(ISSUER, ISSUER, now));
+        let mut problems: Vec<(u16, String)> = Vec::new();
+        match (self.now < a.expires_at, outcome) {
+            (true, Ok(claims)) => {
+                let scope: Scopes = claims.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+                if !scope.is_subset(&a.scope) {
+                    problems.push((tag::JWT | tag::SCOPE, format!("scope {scope:?} exceeds {:?}", a.scope)));
+                } else if scope != a.scope {
+                    problems.push((tag::JWT, format!("scope {scope:?}, expected {:?}", a.scope)));
+                }
+                if claims.exp != a.expires_at || claims.iat != a.issued_at {
+                    let tags = tag::JWT | if claims.exp > a.expires_at { tag::LIFETIME } else { 0 };
+                    problems.push((
+                        tags,
+                        format!("exp/iat {}/{}, expected {}/{}", claims.exp, claims.iat, a.expires_at, a.issued_at),
+                    ));
+                }
+                if claims.client_id != spec.id {
+                    problems.push((
+                        tag::JWT | tag::CROSS_CLIENT,
+                        format!("client_id {}, issued to {}", claims.client_id, spec.id),
+                    ));
+                }
+                if claims.sub != a.subject.to_sub() || claims.act.as_ref().map(|x| x.sub.as_str()) != a.actor {
+                    problems.push((tag::JWT, format!("sub/act {:?}/{:?}", claims.sub, claims.act)));
+                }
+                if claims.iss != ISSUER || claims.aud != ISSUER {
+                    problems.push((tag::JWT, format!("iss/aud {:?}/{:?}", claims.iss, claims.aud)));
+                }
+                if !claims.allowed_origins.iter().map(String::as_str).eq(spec.origins.iter().copied()) {
+                    problems.push((tag::JWT, format!("allowed-origins {:?}", claims.allowed_origins)));
+                }
+                if access_token_key(&self.config, &a.secret, now) != Some(jwt::jti_key(&claims.jti)) {
+                    problems.push((tag::JWT, "its store key is not the jti_key of its jti".to_owned()));
+                }
+                if access_token_key(&self.config, &claims.jti, now) == access_token_key(&self.config, &a.secret, now) {
+                    problems.push((tag::JWT, "its bare jti is a usable token".to_owned()));
+                }
+            }
+            (true, Err(e)) => {
+                problems
+                    .push((tag::JWT | self.liveness(a.grant), format!("does not verify ({e:?}) although unexpired")));
+            }
+            (false, Ok(_)) => problems.push((tag::JWT | tag::LIFETIME, "verifies after its expiry".to_owned())),
+            (false, Err(JwtError::Expired)) => {}
+            (false, Err(e)) => problems.push((tag::JWT, format!("after its expiry is refused as {e:?}, not Expired"))),
+        }
+        let at = self.at();
+        for (tags, message) in problems {
+            self.fail(tags, format!("{label}: JWT AT#{i} at {at}: {message}"));
+        }
+    }
+
+    // ---- revocation (RFC 7009) ---------------------------------------------------------------
+
+    fn revoke(&mut self, op: &RevokeOp) {
+        let (value, known) = match op.token {
+            TokenParam::Send(c) => {
+                let p = self.present(c);
+                (Some(p.value), p.known)
+            }
+            TokenParam::Empty => (Some(String::new()), Known::Nothing),
+            TokenParam::Missing => (None, Known::Nothing),
+        };
+        let r = self.who(op.who, known);
+        let sent = value.as_deref().is_some_and(|v| !v.is_empty());
+        let expect = self.predict_revoke(r, op.wire, known, sent);
+        let sender = match self.sabotage {
+            Some(Sabotage::StrangerRevokesWithOwnerCredentials) if !matches!(known, Known::Nothing) => {
+                self.owner_of(known)
+            }
+            _ => r,
+        };
+        let (authorization, mut pairs) = credentials(&CLIENTS[sender], op.wire.auth);
+        pairs.extend(value.map(|v| ("token".to_owned(), v)));
+        pairs.extend(hint_value(op.hint).map(|h| ("token_type_hint".to_owned(), h.to_owned())));
+        let (content_type, body) = encode(&pairs, op.wire.json);
+        let request = RevokeRequest::from_http(Some(content_type), authorization.as_deref(), None, body.as_bytes())
+            .with_origin(origin_value(op.wire.origin, &CLIENTS[r]));
+        let label = format!("revoke {known:?} as {} (hint {:?})", CLIENTS[r].id, op.hint);
+        let response = match drive(&self.store, revoke::start(&self.config, request, self.time())) {
+            Driven::Respond(r) => r,
+            Driven::NeedOwner(_) => return self.fail(0, format!("{label}: asked for the resource owner")),
+        };
+        let http = response.to_http();
+        trace(|| {
+            let want = expect.as_ref().map(|(w, _)| w).map_err(|r| r.code);
+            format!("{label}: {} {:?}, expected {want:?}", http.status, error_of(&http))
+        });
+        match (expect, &response) {
+            (Ok((what, cors)), Response::Revoked(_)) => {
+                let acao = header(&http, "access-control-allow-origin");
+                if http.status != 200 || !http.body.is_empty() || header(&http, "cache-control") != Some("no-store") {
+                    self.fail(
+                        0,
+                        format!("{label}: a 200 with status {} and a body of {} bytes", http.status, http.body.len()),
+                    );
+                } else if acao != cors {
+                    self.fail(0, format!("{label}: Access-Control-Allow-Origin {acao:?}, expected {cors:?}"));
+                }
+                match what {
+                    RevokeExpect::Grant(g) => {
+                        self.apply_effect(Effect::Revoke(g, Cause::Revoked));
+                        self.stats.revoked_by_owner += 1;
+                    }
+                    RevokeExpect::Nothing => self.stats.revoked_nothing += 1,
+                }
+            }
+            (Ok((what, _)), _) => {
+                let tags = match what {
+                    RevokeExpect::Grant(g) => self.liveness(g),
+                    RevokeExpect::Nothing => 0,
+                };
+                let error = error_of(&http);
+                self.fail(tags, format!("{label}: answered {} {error:?} at {}; expected 200", http.status, self.at()));
+            }
+            (Err(refusal), Response::Error(_)) => {
+                if self.check_error(&label, &http, refusal.status, refusal.code, refusal.cors) {
+                    self.count_refusal(&refusal);
+                    self.apply_effect(refusal.effect);
+                }
+            }
+            (Err(refusal), Response::Revoked(_)) => self.fail(
+                refusal.tags,
+                format!("{label}: answered 200 at {}; expected {} {}", self.at(), refusal.status, refusal.code),
+            ),
+            (Err(refusal), _) => self.fail(0, format!("{label}: answered {}; expected {}", http.status, refusal.code)),
+        }
+    }
+
+    /// The revocation endpoint's answer (RFC 7009 §2.1, §2.2; D7): client authentication (a
+    /// public client by `client_id`), then the token, whose whole grant its own client revokes;
+    /// another client's live token is refused and left alone; anything else answers 200.
+    fn predict_revoke(
+        &self,
+        r: usize,
+        wire: Wire,
+        known: Known,
+        sent: bool,
+    ) -> Result<(RevokeExpect, Option<&'static str>), Refusal> {
+        let spec = &CLIENTS[r];
+        if wire.auth == AuthMode::Missing {
+            return Err(Refusal::new(401, "invalid_client", tag::CROSS_CLIENT));
+        }
+        if !sent {
+            return Err(Refusal::new(400, "invalid_request", 0));
+        }
+        if !self.registered[r] {
+            return Err(Refusal::new(401, "invalid_client", tag::LIFETIME));
+        }
+        if wire.auth == AuthMode::Wrong {
+            return Err(Refusal::new(401, "invalid_client", tag::CROSS_CLIENT));
+        }
+        let cors = origin_value(wire.origin, spec);
+        if cors.is_some_and(|o| !spec.origins.contains(&o)) {
+            return Err(Refusal::new(400, "invalid_request", 0));
+        }
+        let target = match known {
+            Known::Access(i) => {
+                let a = &self.access[i];
+                (self.grants[a.grant].revoked.is_none() && self.now < a.expires_at).then_some((a.client, a.grant))
+            }
+            // A rotated refresh token still names its grant (inspect.rs): its client may end it.
+            Known::Refresh(i) => {
+                let t = &self.refresh[i];
+                (self.grants[t.grant].revoked.is_none() && self.now < t.expires_at).then_some((t.client, t.grant))
+            }
+            Known::Code(_) | Known::Nothing => None,
+        };
+        match target {
+            None => Ok((RevokeExpect::Nothing, cors)),
+            Some((owner, g)) if owner == r => Ok((RevokeExpect::Grant(g), cors)),
+            Some((_, g)) => Err(Refusal::new(400, "unauthorized_client", tag::STRANGER | tag::CROSS_CLIENT)
+                .cors(cors)
+                .effect(Effect::Stranger(g))),
+        }
+    }
+
+    // ---- introspection (RFC 7662) ------------------------------------------------------------
+
+    fn introspect(&mut self, op: &IntrospectOp) {
+        let p = self.present(op.token);
+        let owner = self.owner_of(p.known);
+        let bearer_of = |j: Option<usize>, access: &[MAccess]| {
+            let value = j.map_or(GARBAGE, |j| access[j].secret.as_str());
+            (Some(format!("Bearer {value}")), Vec::new(), Asker::Bearer(j))
+        };
+        let (header, mut pairs, asker) = match op.caller {
+            Caller::Owner { post } => {
+                let (h, p) = credentials(&CLIENTS[owner], if post { AuthMode::RightPost } else { AuthMode::Right });
+                (h, p, Asker::Client(owner))
+            }
+            Caller::Client { client, post } => {
+                let c = client % CLIENTS.len();
+                let (h, p) = credentials(&CLIENTS[c], if post { AuthMode::RightPost } else { AuthMode::Right });
+                (h, p, Asker::Client(c))
+            }
+            Caller::Bearer(pick) => bearer_of(pick.resolve(self.access.len()), &self.access),
+            Caller::IntrospectorBearer => bearer_of(self.access.iter().rposition(|a| a.client == RS), &self.access),
+            Caller::Anonymous => (None, Vec::new(), Asker::Nobody),
+        };
+        pairs.push(("token".to_owned(), p.value));
+        pairs.extend(hint_value(op.hint).map(|h| ("token_type_hint".to_owned(), h.to_owned())));
+        let (content_type, body) = encode(&pairs, op.json);
+        let request = IntrospectRequest::from_http(Some(content_type), header.as_deref(), None, body.as_bytes());
+        let expect = self.predict_introspect(asker, p.known);
+        let label = format!("introspect {:?} by {asker:?} (hint {:?})", p.known, op.hint);
+        let response = match drive(&self.store, introspect::start(&self.config, request, self.time())) {
+            Driven::Respond(r) => r,
+            Driven::NeedOwner(_) => return self.fail(0, format!("{label}: asked for the resource owner")),
+        };
+        let http = response.to_http();
+        trace(|| format!("{label}: {} {}, expected {expect:?}", http.status, summary(&http)));
+        self.check_introspection(&label, &expect, &response, &http);
+    }
+
+    /// The introspection endpoint's answer (RFC 7662 §2.1, §2.2, §4): an authenticated
+    /// confidential client, or a live bearer token with the introspection scope; then exactly
+    /// the members of a live token the caller may see (its own, or any for `rs` and bearer
+    /// callers), and exactly `{"active":false}` for everything else.
+    fn predict_introspect(&self, asker: Asker, known: Known) -> IntroExpect {
+        let (caller, any) = match asker {
+            Asker::Nobody => return IntroExpect::refused(401, "invalid_client", false, tag::CROSS_CLIENT),
+            Asker::Client(c) if CLIENTS[c].secret.is_none() => {
+                return IntroExpect::refused(401, "invalid_client", false, tag::CROSS_CLIENT);
+            }
+            Asker::Client(c) if !self.registered[c] => {
+                return IntroExpect::refused(401, "invalid_client", false, tag::LIFETIME);
+            }
+            Asker::Client(c) => (Some(c), self.allowed[c].contains(INTROSPECT)),
+            Asker::Bearer(None) => return IntroExpect::refused(401, "invalid_token", true, 0),
+            Asker::Bearer(Some(j)) => {
+                let a = &self.access[j];
+                let dead = self.dead_tags(a.grant, a.expires_at, false);
+                if dead != 0 {
+                    return IntroExpect::refused(401, "invalid_token", true, dead);
+                }
+                if !a.scope.contains(INTROSPECT) {
+                    return IntroExpect::refused(403, "insufficient_scope", true, tag::SCOPE);
+                }
+                // Only a client acting for itself (client credentials), whose client still
+                // exists, is confidential and is still allowed the scope, sees every token.
+                let own = a.subject == Subject::Client(Arc::from(CLIENTS[a.client].id)) && a.actor.is_none();
+                if !own {
+                    return IntroExpect::refused(403, "insufficient_scope", true, tag::INTROSPECTION);
+                }
+                if !self.registered[a.client] {
+                    return IntroExpect::refused(401, "invalid_token", true, tag::LIFETIME);
+                }
+                if CLIENTS[a.client].secret.is_none() || !self.allowed[a.client].contains(INTROSPECT) {
+                    return IntroExpect::refused(403, "insufficient_scope", true, tag::SCOPE);
+                }
+                (None, true)
+            }
+        };
+        let (owner, grant, dead) = match known {
+            Known::Access(i) => {
+                let a = &self.access[i];
+                (a.client, a.grant, self.dead_tags(a.grant, a.expires_at, false))
+            }
+            Known::Refresh(i) => {
+                let t = &self.refresh[i];
+                (t.client, t.grant, self.dead_tags(t.grant, t.expires_at, t.used))
+            }
+            Known::Code(_) | Known::Nothing => {
+                return IntroExpect::Inactive { tags: tag::INTROSPECTION, hidden: false };
+            }
+        };
+        if dead != 0 {
+            return IntroExpect::Inactive { tags: tag::INTROSPECTION | dead, hidden: false };
+        }
+        if !any && caller != Some(owner) {
+            return IntroExpect::Inactive { tags: tag::INTROSPECTION | tag::CROSS_CLIENT, hidden: true };
+        }
+        IntroExpect::Active { token: known, own: caller == Some(owner), liveness: self.liveness(grant) }
+    }
+
+    /// The invariants a token breaks when accepted: 0 while it lives; else why it died (its
+    /// grant's revocation, its expiry, its rotation).
+    fn dead_tags(&self, grant: usize, expires_at: u64, used: bool) -> u16 {
+        match self.grants[grant].revoked {
+            Some(cause) => cause.tags(),
+            None if self.now >= expires_at => tag::LIFETIME,
+            None if used => tag::ROTATION,
+            None => 0,
+        }
+    }
+
+    fn check_introspection(&mut self, label: &str, expect: &IntroExpect, response: &Response, http: &HttpResponse) {
+        let active = match response {
+            Response::Introspection(i) => Some(i.active.is_some()),
+            _ => None,
+        };
+        match (expect, response) {
+            (IntroExpect::Refused { status, code, bearer, tags }, _) => {
+                let shape_ok = match response {
+                    Response::Bearer(e) => *bearer && e.status() == *status && e.code() == Some(*code),
+                    Response::Error(_) => {
+                        !*bearer && http.status == *status && error_of(http).as_deref() == Some(*code)
+                    }
+                    _ => false,
+                };
+                let challenge_ok = match response {
+                    Response::Bearer(_) => header(http, "www-authenticate").is_some_and(|c| c.starts_with("Bearer ")),
+                    _ => true,
+                };
+                if shape_ok && challenge_ok {
+                    self.stats.introspect_refused += 1;
+                } else {
+                    let tags = if active == Some(true) { tag::INTROSPECTION | tags } else { 0 };
+                    self.fail(
+                        tags,
+                        format!("{label}: answered {} {}; expected {status} {code}", http.status, summary(http)),
+                    );
+                }
+            }
+            (IntroExpect::Inactive { tags, hidden }, Response::Introspection(i)) if i.active.is_none() => {
+                if http.status != 200
+                    || http.body != r#"{"active":false}"#
+                    || header(http, "cache-control") != Some("no-store")
+                {
+                    self.fail(*tags, format!("{label}: an inactive answer that is not exactly {{\"active\":false}}"));
+                } else if *hidden {
+                    self.stats.introspected_hidden += 1;
+                } else {
+                    self.stats.introspected_dead += 1;
+                }
+            }
+            (IntroExpect::Inactive { tags, .. }, _) => {
+                self.fail(
+                    *tags,
+                    format!(
+                        "{label}: answered {} {} at {}; expected {{\"active\":false}}",
+                        http.status,
+                        summary(http),
+                        self.at()
+                    ),
+                );
+            }
+            (IntroExpect::Active { token, own, liveness }, Response::Introspection(i)) if i.active.is_some() => {
+                let problems = self.members_problems(*token, http);
+                if problems.is_empty() {
+                    if *own {
+                        self.stats.introspected_own += 1;
+                    } else {
+                        self.stats.introspected_any += 1;
+                    }
+                }
+                for (tags, message) in problems {
+                    self.fail(tag::INTROSPECTION | tags, format!("{label}: {message}"));
+                }
+                let _ = liveness;
+            }
+            (IntroExpect::Active { liveness, .. }, _) => {
+                self.fail(
+                    *liveness,
+                    format!(
+                        "{label}: answered {} {} at {}; expected the token's members",
+                        http.status,
+                        summary(http),
+                        self.at()
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Differences between an active introspection answer and the model's token: exactly the
+    /// members RFC 7662 §2.2 names for it (`act` and `allowed-origins` when the token has them),
+    /// with the model's values.
+    fn members_problems(&self, token: Known, http: &HttpResponse) -> Vec<(u16, String)> {
+        let mut problems = Vec::new();
+        if http.status != 200 || header(http, "cache-control") != Some("no-store") {
+            problems.push((0, format!("an active answer with status {} or without no-store", http.status)));
+        }
+        let Ok(Value::Object(body)) = serde_json::from_str::<Value>(&http.body) else {
+            problems.push((0, "an active answer that is not a JSON object".to_owned()));
+            return problems;
+        };
+        let (mut want, scope, exp) = match token {
+            Known::Access(i) => {
+                let a = &self.access[i];
+                let spec = &CLIENTS[a.client];
+                let mut m = json!({
+                    "active": true, "client_id": spec.id, "sub": a.subject.to_sub(), "exp": a.expires_at,
+                    "iat": a.issued_at, "iss": ISSUER, "aud": ISSUER, "token_type": "Bearer",
+                });
+                if let Some(actor) = a.actor {
+                    m["act"] = json!({ "sub": actor });
+                }
+                if !spec.origins.is_empty() {
+                    m["allowed-origins"] = json!(spec.origins);
+                }
+                (m, &a.scope, a.expires_at)
+            }
+            Known::Refresh(i) => {
+                let t = &self.refresh[i];
+                let m = json!({
+                    "active": true, "client_id": CLIENTS[t.client].id, "sub": t.subject, "exp": t.expires_at,
+                    "iat": t.issued_at, "iss": ISSUER,
+                });
+                (m, &t.scope, t.expires_at)
+            }
+            Known::Code(_) | Known::Nothing => return vec![(0, "an active answer for no token".to_owned())],
+        };
+        let got_scope: Scopes = body
+            .get("scope")
+            .and_then(Value::as_str)
+            .map(|s| s.split(' ').filter(|t| !t.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default();
+        if !got_scope.is_subset(scope) {
+            problems.push((tag::SCOPE, format!("scope {got_scope:?} exceeds {scope:?}")));
+        } else if &got_scope != scope {
+            problems.push((0, format!("scope {got_scope:?}, expected {scope:?}")));
+        }
+        let Some(want) = want.as_object_mut() else { return problems };
+        want.insert("scope".to_owned(), body.get("scope").cloned().unwrap_or(Value::Null));
+        for (name, value) in &body {
+            match want.get(name) {
+                None => problems.push((0, format!("member {name:?} that the token does not have"))),
+                Some(w) if w != value => {
+                    let tags = match name.as_str() {
+                        "exp" if value.as_u64().is_some_and(|v| v > exp) => tag::LIFETIME,
+                        "client_id" => tag::CROSS_CLIENT,
+                        _ => 0,
+                    };
+                    problems.push((tags, format!("member {name:?} is {value}, expected {w}")));
+                }
+                Some(_) => {}
+            }
+        }
+        for name in want.keys() {
+            if !body.contains_key(name) {
+                problems.push((0, format!("member {name:?} is missing")));
+            }
+        }
+        problems
     }
 
     fn remove_client(&mut self, c: usize) {
@@ -1360,22 +1949,34 @@ impl<S: Admin> World<S> {
         self.allowed[c] = scopes(kept);
     }
 
-    /// Looks up every access token (`TokenStore::access_token` and `bearer::check`) and every
-    /// refresh token (`RefreshStore::refresh_token`, which changes nothing) the model knows.
+    /// Looks up every access token (`TokenStore::access_token` under the key
+    /// `jwt::access_token_key` computes, and `bearer::check`; in JWT mode also `jwt::verify`)
+    /// and every refresh token (`RefreshStore::refresh_token`, which changes nothing) the model
+    /// knows.
     fn sweep(&mut self) {
         let now = self.time();
         for i in 0..self.access.len() {
+            if self.verifier.is_some() {
+                self.check_jwt(&format!("sweep at {}", self.at()), i);
+            }
             let a = &self.access[i];
             let g = &self.grants[a.grant];
             let revoked = g.revoked;
             let alive = revoked.is_none() && self.now < a.expires_at;
-            let (digest, grant, touched) = (a.digest, a.grant, self.liveness(a.grant));
-            let record = match self.store.access_token(&digest, now) {
-                Ok(r) => r,
-                Err(e) => {
-                    self.fail(0, format!("access_token(AT#{i}) failed: {e:?}"));
+            let (grant, touched) = (a.grant, self.liveness(a.grant));
+            let record = match access_token_key(&self.config, &a.secret, now) {
+                None if alive => {
+                    self.fail(tag::JWT | touched, format!("AT#{i} has no store key at {} although alive", self.at()));
                     continue;
                 }
+                None => None,
+                Some(key) => match self.store.access_token(&key, now) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.fail(0, format!("access_token(AT#{i}) failed: {e:?}"));
+                        continue;
+                    }
+                },
             };
             match (alive, bearer::check(record, now, &ScopeSet::new(), None)) {
                 (true, Ok(record)) => self.check_access_record(i, &record),
@@ -1439,7 +2040,7 @@ impl<S: Admin> World<S> {
         let a = &self.access[i];
         let spec = &CLIENTS[a.client];
         let scope: Scopes = record.scope.iter().map(str::to_owned).collect();
-        let mut problems: Vec<(u8, String)> = Vec::new();
+        let mut problems: Vec<(u16, String)> = Vec::new();
         if &*record.client_id != spec.id {
             problems
                 .push((tag::CROSS_CLIENT, format!("AT#{i} names client {}, issued to {}", record.client_id, spec.id)));
@@ -1470,7 +2071,7 @@ impl<S: Admin> World<S> {
         let t = &self.refresh[i];
         let spec = &CLIENTS[t.client];
         let scope: Scopes = record.scope.iter().map(str::to_owned).collect();
-        let mut problems: Vec<(u8, String)> = Vec::new();
+        let mut problems: Vec<(u16, String)> = Vec::new();
         if &*record.client_id != spec.id {
             problems
                 .push((tag::CROSS_CLIENT, format!("RT#{i} names client {}, issued to {}", record.client_id, spec.id)));
@@ -1562,19 +2163,144 @@ impl<S: Admin> World<S> {
             Malformed::Bearer(h) => {
                 let now = self.time();
                 let outcome = bearer::parse_authorization(Some(h))
-                    .and_then(|t| self.store.access_token(&t.digest(), now).map_err(BearerError::from_store))
+                    .and_then(|t| self.lookup_access(t.expose()))
                     .and_then(|record| bearer::check(record, now, &ScopeSet::new(), None));
                 match outcome {
                     Ok(_) => self.fail(0, "resource server: a random Authorization header was accepted"),
                     Err(e) => {
+                        // Another scheme lacks authentication information (RFC 6750 §3.1): a
+                        // bare 401 challenge; anything else names its error.
                         let http = e.to_http("model");
-                        if !matches!(http.status, 400 | 401) || error_of(&http).is_none() {
+                        let scheme = h.split_once(' ').map_or(h.as_str(), |(s, _)| s);
+                        let bare = http.status == 401
+                            && !scheme.eq_ignore_ascii_case("bearer")
+                            && header(&http, "www-authenticate") == Some(r#"Bearer realm="model""#);
+                        if !(matches!(http.status, 400 | 401) && error_of(&http).is_some() || bare) {
                             self.fail(0, format!("resource server: answered {} {:?}", http.status, error_of(&http)));
                         }
                     }
                 }
             }
             Malformed::Mangled { token, refresh, how } => self.mangled(*token, *refresh, *how),
+            Malformed::InspectParams { introspect, pairs, json, authorization } => {
+                let (content_type, body) =
+                    if *json { ("application/json", json_object(pairs)) } else { (FORM, raw_form(pairs)) };
+                let label = if *introspect {
+                    "introspection, dictionary parameters"
+                } else {
+                    "revocation, dictionary parameters"
+                };
+                self.expect_inspect_refusal(
+                    label,
+                    *introspect,
+                    content_type,
+                    authorization.as_deref(),
+                    None,
+                    body.as_bytes(),
+                );
+            }
+            Malformed::MangledInspect { token, introspect, how } => self.mangled_inspect(*token, *introspect, *how),
+        }
+    }
+
+    /// A revocation or introspection request that is malformed: a 4xx error (JSON, or a bearer
+    /// refusal at introspection). A dictionary revocation may also answer 200: a public client
+    /// names itself by `client_id` alone, and no dictionary value is a real token, so it revokes
+    /// nothing (the sweep checks that).
+    fn expect_inspect_refusal(
+        &mut self,
+        label: &str,
+        introspect: bool,
+        content_type: &str,
+        authorization: Option<&str>,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Option<Response> {
+        let now = self.time();
+        let step = if introspect {
+            introspect::start(
+                &self.config,
+                IntrospectRequest::from_http(Some(content_type), authorization, query, body),
+                now,
+            )
+        } else {
+            revoke::start(&self.config, RevokeRequest::from_http(Some(content_type), authorization, query, body), now)
+        };
+        let response = match drive(&self.store, step) {
+            Driven::Respond(r) => r,
+            Driven::NeedOwner(_) => {
+                self.fail(0, format!("{label}: asked for the resource owner"));
+                return None;
+            }
+        };
+        let http = response.to_http();
+        let ok = match &response {
+            Response::Error(_) | Response::Bearer(_) => {
+                matches!(http.status, 400 | 401 | 413) && error_of(&http).is_some()
+            }
+            Response::Revoked(_) => !introspect && http.status == 200 && http.body.is_empty(),
+            _ => false,
+        };
+        if !ok {
+            self.fail(tag::INTROSPECTION, format!("{label}: answered {} {}", http.status, summary(&http)));
+        }
+        Some(response)
+    }
+
+    /// A well-formed revocation or introspection of a real credential by its owner, broken by
+    /// `how`: refused (400, or 401 for an assertion from a public client) before anything is
+    /// looked up or revoked.
+    fn mangled_inspect(&mut self, token: Cred, introspect: bool, how: Mangle) {
+        let p = self.present(token);
+        let spec = &CLIENTS[self.owner_of(p.known)];
+        let grant = match p.known {
+            Known::Code(i) => Some(self.codes[i].grant),
+            Known::Access(i) => Some(self.access[i].grant),
+            Known::Refresh(i) => Some(self.refresh[i].grant),
+            Known::Nothing => None,
+        };
+        if let Some(g) = grant {
+            self.grants[g].mangled = true;
+        }
+        let pair = |n: &str, v: &str| (n.to_owned(), v.to_owned());
+        let (mut header, mut pairs) = credentials(spec, AuthMode::Right);
+        pairs.push(pair("token", &p.value));
+        pairs.push(pair("token_type_hint", "access_token"));
+        let (mut content_type, mut query, mut tail) = (FORM, None, String::new());
+        match how {
+            Mangle::Duplicate(i, same) => {
+                let (n, v) = pairs[usize::from(i) % pairs.len()].clone();
+                pairs.push((n, if same { v } else { "x".to_owned() }));
+            }
+            Mangle::Query => query = Some("x=1"),
+            Mangle::TwoAuthMethods => {
+                let secret = spec.secret.unwrap_or("x");
+                header = Some(basic(spec.id, secret));
+                pairs.push(pair("client_secret", secret));
+            }
+            Mangle::BadEscape => tail.push_str("&foo=%zz"),
+            Mangle::NotUtf8 => tail.push_str("&foo=%FF%FE"),
+            Mangle::WrongContentType => content_type = "text/plain",
+            Mangle::UnknownGrantType => pairs.push(pair("token_type_hint", "refresh_token")),
+            Mangle::Assertion => {
+                pairs.push(pair("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
+                pairs.push(pair("client_assertion", "eyJhbGciOiJub25lIn0.e30."));
+            }
+            Mangle::TooManyParams => {
+                for i in 0..64 {
+                    let _ = write!(tail, "&junk{i}=1");
+                }
+            }
+        }
+        let body = form(&pairs) + &tail;
+        let endpoint = if introspect { "introspection" } else { "revocation" };
+        let label = format!("mangled {endpoint} ({how:?}) {:?}", p.known);
+        let response =
+            self.expect_inspect_refusal(&label, introspect, content_type, header.as_deref(), query, body.as_bytes());
+        if let Some(r) = response {
+            if !matches!(r, Response::Error(_)) {
+                self.fail(tag::REVOKED, format!("{label}: was not refused"));
+            }
         }
     }
 
@@ -1707,6 +2433,90 @@ impl<S: Admin> World<S> {
         if !matches!(response, Response::Error(_)) || http.status != status || error_of(&http).is_none() {
             self.fail(0, format!("{label}: answered {} {:?}, expected {status}", http.status, error_of(&http)));
         }
+    }
+}
+
+/// What a revocation by its sender does (RFC 7009 §2.1).
+#[derive(Clone, Copy, Debug)]
+enum RevokeExpect {
+    /// The sender's own live token: its whole grant is revoked.
+    Grant(usize),
+    /// An unknown, dead or foreign-kind token: 200 and nothing changes.
+    Nothing,
+}
+
+/// Who asks the introspection endpoint, as sent.
+#[derive(Clone, Copy, Debug)]
+enum Asker {
+    Client(usize),
+    /// A bearer token: one of the model's access tokens, or a value nobody issued.
+    Bearer(Option<usize>),
+    Nobody,
+}
+
+/// The introspection endpoint's predicted answer.
+#[derive(Debug)]
+enum IntroExpect {
+    /// The caller is refused: a JSON OAuth error (`invalid_client`), or a bearer refusal
+    /// (RFC 6750 §3.1). `tags`: what breaks when the token is described instead.
+    Refused { status: u16, code: &'static str, bearer: bool, tags: u16 },
+    /// Exactly `{"active":false}`; `hidden` when the token lives but the caller may not see it.
+    Inactive { tags: u16, hidden: bool },
+    /// The token's members; `own` when the caller is its client.
+    Active { token: Known, own: bool, liveness: u16 },
+}
+
+impl IntroExpect {
+    const fn refused(status: u16, code: &'static str, bearer: bool, tags: u16) -> Self {
+        Self::Refused { status, code, bearer, tags }
+    }
+}
+
+/// The `Authorization` header and body parameters with which client `spec` authenticates as
+/// `auth` says (RFC 6749 §2.3.1; a public client names itself with `client_id`).
+fn credentials(spec: &ClientSpec, auth: AuthMode) -> (Option<String>, Vec<(String, String)>) {
+    let pair = |n: &str, v: &str| (n.to_owned(), v.to_owned());
+    match (spec.secret, auth) {
+        (Some(secret), AuthMode::Right) => (Some(basic(spec.id, secret)), Vec::new()),
+        (Some(secret), AuthMode::RightPost) => (None, vec![pair("client_id", spec.id), pair("client_secret", secret)]),
+        (Some(_), AuthMode::Wrong) => (Some(basic(spec.id, "wrong-secret")), Vec::new()),
+        (None, AuthMode::Right | AuthMode::RightPost) => (None, vec![pair("client_id", spec.id)]),
+        (None, AuthMode::Wrong) => (None, vec![pair("client_id", spec.id), pair("client_secret", "wrong-secret")]),
+        (_, AuthMode::Missing) => (None, Vec::new()),
+    }
+}
+
+/// A form or JSON body of string members, and its `Content-Type`.
+fn encode(pairs: &[(String, String)], json: bool) -> (&'static str, String) {
+    if json {
+        let map: serde_json::Map<String, Value> =
+            pairs.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect();
+        ("application/json", Value::Object(map).to_string())
+    } else {
+        (FORM, form(pairs))
+    }
+}
+
+/// The wire value of a `token_type_hint`.
+const fn hint_value(hint: Hint) -> Option<&'static str> {
+    match hint {
+        Hint::Omit => None,
+        Hint::AccessToken => Some("access_token"),
+        Hint::RefreshToken => Some("refresh_token"),
+        Hint::Unknown => Some("urn:example:unknown-token-type"),
+    }
+}
+
+/// `error` of a JSON error body, or whether an introspection answer is active, for messages;
+/// never a credential.
+fn summary(http: &HttpResponse) -> String {
+    match serde_json::from_str::<Value>(&http.body) {
+        Ok(v) => match (v.get("error"), v.get("active")) {
+            (Some(e), _) => format!("error {e}"),
+            (None, Some(a)) => format!("active {a}"),
+            _ => "a body without error or active".to_owned(),
+        },
+        Err(_) => format!("a body of {} bytes", http.body.len()),
     }
 }
 
