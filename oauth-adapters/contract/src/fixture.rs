@@ -37,6 +37,14 @@ pub const IMPERSONATOR: &str = "imp-c";
 /// A public `spa` client with the browser origin [`SPA_ORIGIN`] (D6).
 pub const SPA: &str = "spa-d";
 
+/// A confidential resource server (`client_credentials` only) allowed the introspection scope
+/// [`INTROSPECT_SCOPE`]: it may introspect every client's tokens, itself or through a bearer
+/// token it obtained (RFC 7662 §2.1).
+pub const INTROSPECTOR: &str = "rs-e";
+
+/// The core's default introspection scope (`Config::introspection_scope`).
+pub const INTROSPECT_SCOPE: &str = "introspect";
+
 /// The origin [`SPA`] allows.
 pub const SPA_ORIGIN: &str = "https://spa.example";
 
@@ -73,6 +81,7 @@ pub fn secret(client_id: &str) -> Option<&'static str> {
         WEB_B => Some("contract-secret-web-b"),
         WEB_A_UPPER => Some("contract-secret-WEB-A"),
         IMPERSONATOR => Some("contract-secret-imp-c"),
+        INTROSPECTOR => Some("contract-secret-rs-e"),
         _ => None,
     }
 }
@@ -95,7 +104,7 @@ fn web(client_id: &str, scopes: &[&str], grants: Vec<GrantType>, origins: &[&str
 }
 
 /// The clients a factory must register, in this order: [`WEB_A`], [`WEB_B`], [`WEB_A_UPPER`],
-/// [`IMPERSONATOR`], [`SPA`]. Each call builds equal values.
+/// [`IMPERSONATOR`], [`SPA`], [`INTROSPECTOR`]. Each call builds equal values.
 #[must_use]
 pub fn clients() -> Vec<Client> {
     let code_grants = || vec![GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials];
@@ -114,6 +123,7 @@ pub fn clients() -> Vec<Client> {
         web(WEB_A_UPPER, &["read"], code_grants(), &[]),
         web(IMPERSONATOR, &["read", "write"], vec![GrantType::UserImpersonation], &[IMPERSONATOR_ORIGIN]),
         spa,
+        web(INTROSPECTOR, &[INTROSPECT_SCOPE, "read"], vec![GrantType::ClientCredentials], &[]),
     ]
 }
 

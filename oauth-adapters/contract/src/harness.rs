@@ -9,9 +9,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use oauth_core::authorize::Method;
 use oauth_core::wire::Params;
 use oauth_core::{
-    AccessTokenRecord, Approval, AuthorizeRequest, Client, CodeRecord, Config, Driven, Entropy, GrantId, OwnerDecision,
-    RefreshTokenRecord, Response, Secret, SeededEntropy, Step, Store, StoreError, TokenDigest, TokenRequest,
-    TokenResponse, TokenState, UnixTime, User, Write, authorize, drive, token,
+    AccessTokenRecord, Approval, AuthorizeRequest, Client, CodeRecord, Config, Driven, Entropy, GrantId,
+    IntrospectRequest, OwnerDecision, RefreshTokenRecord, Response, RevokeRequest, Secret, SeededEntropy, Step, Store,
+    StoreError, TokenDigest, TokenRequest, TokenResponse, TokenState, UnixTime, User, Write, authorize, drive,
+    introspect, revoke, token,
 };
 
 use crate::faulty::FaultyStore;
@@ -99,6 +100,10 @@ pub(crate) const fn state_name<T>(state: &TokenState<T>) -> &'static str {
 pub(crate) fn outcome(r: &Response) -> String {
     match r {
         Response::Token(_) => "200 with tokens".to_owned(),
+        Response::Revoked(_) => "200 (revoked)".to_owned(),
+        Response::Introspection(i) if i.active.is_some() => "200 active".to_owned(),
+        Response::Introspection(_) => "200 inactive".to_owned(),
+        Response::Bearer(e) => format!("{} bearer {}", e.status(), e.code().unwrap_or("without code")),
         Response::Error(e) => format!("{} {}", e.status, e.code),
         Response::Redirect(r) => match redirect_params(&r.location).get("error") {
             Ok(Some(e)) => format!("redirect with error={e}"),
@@ -296,6 +301,33 @@ impl<S: Store + Send + Sync + 'static> Harness<S> {
         self.token(client_id, &params, now)
     }
 
+    /// A revocation request (RFC 7009) by `client_id` (its fixture secret in the body; a public
+    /// client sends `client_id` alone) for `token`, with an optional `token_type_hint`.
+    pub(crate) fn revoke(&self, client_id: &str, token: &str, hint: Option<&str>, now: UnixTime) -> Response {
+        let mut pairs = vec![("client_id", client_id), ("token", token)];
+        pairs.extend(fixture::secret(client_id).map(|s| ("client_secret", s)));
+        pairs.extend(hint.map(|h| ("token_type_hint", h)));
+        let request = RevokeRequest::from_http(Some(FORM), None, None, form(&pairs).as_bytes());
+        self.respond(revoke::start(&self.config, request, now))
+    }
+
+    /// An introspection request (RFC 7662) by the confidential client `client_id` for `token`.
+    pub(crate) fn introspect(&self, client_id: &str, token: &str, now: UnixTime) -> Response {
+        let mut pairs = vec![("client_id", client_id), ("token", token)];
+        pairs.extend(fixture::secret(client_id).map(|s| ("client_secret", s)));
+        let request = IntrospectRequest::from_http(Some(FORM), None, None, form(&pairs).as_bytes());
+        self.respond(introspect::start(&self.config, request, now))
+    }
+
+    /// An introspection request for `token` authenticated with `Authorization: Bearer` and the
+    /// access token `bearer` (RFC 7662 §2.1).
+    pub(crate) fn introspect_as_bearer(&self, bearer: &Secret, token: &str, now: UnixTime) -> Response {
+        let header = format!("Bearer {}", bearer.expose());
+        let body = form(&[("token", token)]);
+        let request = IntrospectRequest::from_http(Some(FORM), Some(&header), None, body.as_bytes());
+        self.respond(introspect::start(&self.config, request, now))
+    }
+
     /// An authorization by [`fixture::WEB_A`] for `read offline_access`, redeemed at once.
     #[track_caller]
     pub(crate) fn issue(&self, now: UnixTime) -> Issued {
@@ -360,6 +392,46 @@ impl<S: Store + Send + Sync + 'static> Harness<S> {
     pub(crate) fn take_code(&self, key: &TokenDigest, client_id: &str, now: UnixTime) -> TokenState<CodeRecord> {
         ok(self.store.take_code(key, client_id, now), "take_code")
     }
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// `application/x-www-form-urlencoded` serialization of `pairs` (every byte outside the
+/// unreserved set percent-encoded).
+fn form(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        for (j, part) in [name, value].into_iter().enumerate() {
+            if j > 0 {
+                out.push('=');
+            }
+            for b in part.bytes() {
+                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                    out.push(char::from(b));
+                } else {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Fails the rule with `what` unless `r` is an introspection answer of exactly `active`.
+#[track_caller]
+pub(crate) fn expect_introspection(r: &Response, active: bool, what: &str) {
+    let ok = matches!(r, Response::Introspection(i) if i.active.is_some() == active);
+    let want = if active { "active" } else { "inactive" };
+    assert!(ok, "{what}: expected an introspection answer {want}, got {}", outcome(r));
+}
+
+/// Fails the rule with `what` unless `r` is a successful revocation (200, RFC 7009 §2.2).
+#[track_caller]
+pub(crate) fn expect_revoked(r: &Response, what: &str) {
+    assert!(matches!(r, Response::Revoked(_)), "{what}: expected 200 (revoked), got {}", outcome(r));
 }
 
 /// The `code` of an authorization response, if it is one.

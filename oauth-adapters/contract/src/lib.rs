@@ -56,17 +56,20 @@
 //! rounds); used credentials remembered as `Used` until `expires_at` and `Missing` from then
 //! on; another client's take leaving a code usable; read-only refresh token lookups; rotation;
 //! expiry; separate credential kinds; all-or-nothing, never-overwriting persists; revocation of
-//! every credential of a grant, including records persisted later or concurrently; and, through
-//! [`FaultyStore`], the failure of each store call of every flow driven with
+//! every credential of a grant, including records persisted later or concurrently; read-only
+//! access-token lookups (`access_token`, which the revocation and introspection endpoints ask
+//! through `Step::LookupAccessToken`) that answer `None` for a revoked grant's tokens for good;
+//! and, through [`FaultyStore`], the failure of each store call of every flow driven with
 //! [`oauth_core::drive()`] (authorization request, code redemption with PKCE, refresh, client
-//! credentials, impersonation, replay), which must answer `temporarily_unavailable` (503) or
-//! `server_error` (500), issue nothing and lose nothing.
+//! credentials, impersonation, replay, revocation, introspection), which must answer
+//! `temporarily_unavailable` (503) or `server_error` (500), issue nothing, lose nothing, never
+//! answer a revocation 200 and never describe a token at introspection.
 //!
 //! Records are never built by hand: the rules run the core's machines, and the few records a
 //! rule writes itself are copies of records the machines built (the record types are
 //! `#[non_exhaustive]`).
 //!
-//! The failure rules make one store per injected fault (about 50 in all); the concurrency rules
+//! The failure rules make one store per injected fault (about 90 in all); the concurrency rules
 //! start [`THREADS`] threads [`ROUNDS`] times each. Against the in-memory store, the whole suite
 //! runs in well under a second in the dev profile.
 //!
@@ -162,6 +165,10 @@ macro_rules! __contract_rules {
             store_failure_in_client_credentials_grant
             store_failure_in_impersonation_grant
             store_failure_in_replay_revocation
+            access_token_lookup_does_not_change_state
+            revoked_grant_access_tokens_stay_inactive
+            store_failure_in_revocation
+            store_failure_in_introspection
         ] }
     };
 }

@@ -49,6 +49,12 @@ enum Bug {
     DisabledAsNone,
     /// One "used" flag per digest whatever the kind: a take of the wrong kind uses it up.
     KindsShared,
+    /// `access_token` forgets the record it returns (a read that consumes).
+    AccessLookupConsumes,
+    /// `access_token` ignores revocations (codes and refresh tokens honour them).
+    AccessIgnoresRevocation,
+    /// `revoke_grant` answers `Ok` and does nothing.
+    RevokeDoesNothing,
 }
 
 #[derive(Clone)]
@@ -120,8 +126,12 @@ impl RefStore {
     /// The live record under `key` if `pick` accepts its kind, and whether it is used.
     fn read<T>(&self, s: &State, key: &TokenDigest, now: UnixTime, pick: fn(&Rec) -> Option<T>) -> Option<(T, bool)> {
         let (rec, used) = s.creds.get(key)?;
-        let revoked =
-            s.revoked.contains(rec.grant()) && !(self.bug == Bug::RevokeSkipsRefresh && matches!(rec, Rec::Refresh(_)));
+        let exempt = match rec {
+            Rec::Refresh(_) => self.bug == Bug::RevokeSkipsRefresh,
+            Rec::Access(_) => self.bug == Bug::AccessIgnoresRevocation,
+            Rec::Code(_) => false,
+        };
+        let revoked = s.revoked.contains(rec.grant()) && !exempt;
         let expired =
             if self.bug == Bug::ExpiryOffByOne { now > rec.expires_at() } else { rec.expires_at().is_expired_at(now) };
         if revoked || expired {
@@ -277,6 +287,9 @@ impl TokenStore for RefStore {
 
     fn revoke_grant(&self, grant_id: &GrantId, _now: UnixTime) -> Result<(), StoreError> {
         let mut s = self.state();
+        if self.bug == Bug::RevokeDoesNothing {
+            return Ok(());
+        }
         if self.bug == Bug::NoTombstone {
             s.creds.retain(|_, (rec, _)| rec.grant() != grant_id);
         } else {
@@ -290,8 +303,12 @@ impl TokenStore for RefStore {
             Rec::Access(a) => Some(a.clone()),
             _ => None,
         };
-        let s = self.state();
-        Ok(self.read(&s, key, now, pick).map(|(a, _)| a))
+        let mut s = self.state();
+        let found = self.read(&s, key, now, pick).map(|(a, _)| a);
+        if self.bug == Bug::AccessLookupConsumes && found.is_some() {
+            s.creds.remove(key);
+        }
+        Ok(found)
     }
 }
 
@@ -315,7 +332,7 @@ fn fails(bug: Bug, rule: Rule) -> bool {
 
 #[test]
 fn every_breach_fails_its_rule() {
-    let cases: [(Bug, &str, Rule); 21] = [
+    let cases: [(Bug, &str, Rule); 28] = [
         (Bug::NonAtomicTake, "take_code_is_atomic_under_concurrency", |f| {
             rules::take_code_is_atomic_under_concurrency(f);
         }),
@@ -355,6 +372,23 @@ fn every_breach_fails_its_rule() {
         (Bug::UserCaseInsensitive, "user_lookup_is_exact", |f| rules::user_lookup_is_exact(f)),
         (Bug::DisabledAsNone, "user_lookup_is_exact", |f| rules::user_lookup_is_exact(f)),
         (Bug::KindsShared, "credential_kinds_are_separate", |f| rules::credential_kinds_are_separate(f)),
+        (Bug::AccessLookupConsumes, "access_token_lookup_does_not_change_state", |f| {
+            rules::access_token_lookup_does_not_change_state(f);
+        }),
+        (Bug::AccessLookupConsumes, "store_failure_in_introspection", |f| rules::store_failure_in_introspection(f)),
+        (Bug::ExpiryOffByOne, "access_token_lookup_does_not_change_state", |f| {
+            rules::access_token_lookup_does_not_change_state(f);
+        }),
+        (Bug::AccessIgnoresRevocation, "revoked_grant_access_tokens_stay_inactive", |f| {
+            rules::revoked_grant_access_tokens_stay_inactive(f);
+        }),
+        (Bug::NoTombstone, "revoked_grant_access_tokens_stay_inactive", |f| {
+            rules::revoked_grant_access_tokens_stay_inactive(f);
+        }),
+        (Bug::RevokeDoesNothing, "revoked_grant_access_tokens_stay_inactive", |f| {
+            rules::revoked_grant_access_tokens_stay_inactive(f);
+        }),
+        (Bug::RevokeDoesNothing, "store_failure_in_revocation", |f| rules::store_failure_in_revocation(f)),
     ];
     let missed: Vec<String> = cases
         .iter()
@@ -367,7 +401,7 @@ fn every_breach_fails_its_rule() {
 #[test]
 fn the_rule_list_matches_the_rules_module() {
     let mut public = Vec::new();
-    for module in ["failure", "lookup", "persist", "revoke", "take"] {
+    for module in ["failure", "inspect", "lookup", "persist", "revoke", "take"] {
         let path = format!("{}/src/rules/{module}.rs", env!("CARGO_MANIFEST_DIR"));
         let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
         for line in source.lines() {

@@ -1,5 +1,6 @@
 //! Store failures in whole flows: every store call of a flow fails in turn, through
-//! [`crate::FaultyStore`], with [`StoreError::Unavailable`] and with [`StoreError::Failed`].
+//! [`crate::FaultyStore`], with [`StoreError::Unavailable`] and with [`StoreError::Failed`]:
+//! the grants, replays, and the revocation and introspection endpoints.
 
 use oauth_core::{
     AccessTokenRecord, Client, RefreshTokenRecord, Response, Store, StoreError, Subject, TokenDigest, UnixTime, User,
@@ -7,9 +8,10 @@ use oauth_core::{
 };
 
 use crate::faulty::Call;
-use crate::fixture::{IMPERSONATOR, USER_ID, USER_SUBJECT, WEB_A};
+use crate::fixture::{IMPERSONATOR, INTROSPECTOR, USER_ID, USER_SUBJECT, WEB_A, WEB_B};
 use crate::harness::{
-    Harness, Issued, active, at, code_of, expect_error, missing, outcome, redirect_params, tokens, used,
+    Harness, Issued, active, at, code_of, expect_error, expect_introspection, expect_revoked, missing, outcome,
+    redirect_params, tokens, used,
 };
 
 /// The errors injected into every call.
@@ -24,12 +26,19 @@ const fn expected(error: StoreError) -> (&'static str, u16) {
 }
 
 /// Fails the rule unless `r` answers the injected `error` and carries no credential: a JSON
-/// error with the expected code and status, or (authorization endpoint, after the redirect URI
-/// is known) an error redirect with the expected code and no `code`.
+/// error with the expected code and status, a bearer refusal with that status and code
+/// (introspection authenticated by a bearer token, RFC 6750 §3.1), or (authorization endpoint,
+/// after the redirect URI is known) an error redirect with the expected code and no `code`.
+/// Never a success: no token, no revocation 200 (RFC 7009 §2.2.1), no introspection answer.
 #[track_caller]
 fn assert_store_error(r: &Response, error: StoreError, what: &str) {
     let (code, status) = expected(error);
     match r {
+        Response::Bearer(e) => {
+            let http = r.to_http();
+            let body_code = http.body.contains(&format!("\"error\":\"{code}\""));
+            assert!(e.status() == status && body_code, "{what}: expected {status} {code}, got {}", outcome(r));
+        }
         Response::Error(e) => assert!(
             e.code.as_str() == code && e.status == status,
             "{what}: expected {status} {code}, got {}",
@@ -403,6 +412,168 @@ where
                 expect_error(&again, "invalid_grant", &format!("{what}: the repeated replay"));
                 assert!(h.access_token(&access.digest(), at(3)).is_none(), "{what}: the repeated replay revokes");
                 missing(&h.refresh_token(&rt.digest(), at(3)), &format!("{what}: the repeated replay revokes"));
+            },
+        },
+    );
+}
+
+/// A store failure at any call of a revocation (client lookup, `access_token` or
+/// `refresh_token` lookup, `revoke_grant`) is answered 503/500, never a false 200 (RFC 7009
+/// §2.2.1); nothing is revoked or lost: the token and its grant stay active, an earlier grant is
+/// intact, and the repeated revocation answers 200 and then revokes the whole grant (RFC 7009
+/// §2.1). The same for an access token, a refresh token with its hint, an unknown token (200
+/// without faults), and another client's token (400 `unauthorized_client` without faults, D7).
+///
+/// # Panics
+/// When the store or the core breaks the rule.
+pub fn store_failure_in_revocation<S, F>(factory: F)
+where
+    S: Store + Send + Sync + 'static,
+    F: Fn(Vec<Client>, Vec<(String, User)>) -> S,
+{
+    let now = at(2);
+    let setup = |h: &Harness<S>| (Earlier::new(h, at(0)), h.issue(at(1)));
+    let after = |by_refresh: bool| {
+        move |h: &Harness<S>, (earlier, issued): &(Earlier, Issued), _: Call, what: &str| {
+            earlier.intact(h, now, true, what);
+            assert!(h.access_token(&issued.access.digest(), now).is_some(), "{what}: nothing may be revoked yet");
+            active(h.refresh_token(&issued.refresh.digest(), now), &format!("{what}: nothing revoked yet"));
+            let token = if by_refresh { &issued.refresh } else { &issued.access };
+            expect_revoked(&h.revoke(WEB_A, token.expose(), None, at(3)), &format!("{what}: the repeated revocation"));
+            assert!(h.access_token(&issued.access.digest(), at(3)).is_none(), "{what}: the retry revokes the grant");
+            missing(&h.refresh_token(&issued.refresh.digest(), at(3)), &format!("{what}: the retry revokes the grant"));
+            earlier.intact(h, at(3), true, what);
+        }
+    };
+    let (by_access, by_refresh) = (after(false), after(true));
+    each_fault(
+        &factory,
+        &Flow {
+            name: "revocation of an access token",
+            now,
+            status: 200,
+            setup: &setup,
+            run: &|h, (_, issued)| h.revoke(WEB_A, issued.access.expose(), None, now),
+            after: &by_access,
+        },
+    );
+    each_fault(
+        &factory,
+        &Flow {
+            name: "revocation of a refresh token (hint refresh_token)",
+            now,
+            status: 200,
+            setup: &setup,
+            run: &|h, (_, issued)| h.revoke(WEB_A, issued.refresh.expose(), Some("refresh_token"), now),
+            after: &by_refresh,
+        },
+    );
+    each_fault(
+        &factory,
+        &Flow {
+            name: "revocation of an unknown token",
+            now,
+            status: 200,
+            setup: &setup,
+            run: &|h, _| h.revoke(WEB_A, "never-issued-token-0123456789abcdefghijklmn", None, now),
+            after: &by_access,
+        },
+    );
+    each_fault(
+        &factory,
+        &Flow {
+            name: "revocation of another client's token",
+            now,
+            status: 400,
+            setup: &setup,
+            run: &|h, (_, issued)| h.revoke(WEB_B, issued.access.expose(), None, now),
+            after: &|h, ctx, call, what| {
+                let again = h.revoke(WEB_B, ctx.1.access.expose(), None, at(3));
+                expect_error(&again, "unauthorized_client", &format!("{what}: the repeated request"));
+                by_access(h, ctx, call, what);
+            },
+        },
+    );
+}
+
+/// A store failure at any call of an introspection (client lookup or, for a bearer caller, the
+/// lookup of its own token; then the `access_token` and `refresh_token` lookups) is answered
+/// 503/500 (RFC 7662 §2.3), never with an introspection answer, so never `active: true`
+/// wrongly; nothing changes, and the repeated request answers as without faults: an active
+/// access token, an active refresh token, a revoked token (`{"active":false}`), and a token
+/// introspected by [`crate::fixture::INTROSPECTOR`]'s bearer token (RFC 7662 §2.1).
+///
+/// # Panics
+/// When the store or the core breaks the rule.
+pub fn store_failure_in_introspection<S, F>(factory: F)
+where
+    S: Store + Send + Sync + 'static,
+    F: Fn(Vec<Client>, Vec<(String, User)>) -> S,
+{
+    let now = at(2);
+    let still = |active_now: bool| {
+        move |h: &Harness<S>, issued: &Issued, _: Call, what: &str| {
+            let access = h.access_token(&issued.access.digest(), now);
+            assert_eq!(access.is_some(), active_now, "{what}: introspection changed the access token");
+            let retry = h.introspect(WEB_A, issued.access.expose(), at(3));
+            expect_introspection(&retry, active_now, &format!("{what}: the repeated introspection"));
+            let retry = h.introspect(WEB_A, issued.refresh.expose(), at(3));
+            expect_introspection(&retry, active_now, &format!("{what}: the refresh token's introspection"));
+        }
+    };
+    let (live, dead) = (still(true), still(false));
+    each_fault(
+        &factory,
+        &Flow {
+            name: "introspection of an active access token",
+            now,
+            status: 200,
+            setup: &|h| h.issue(at(1)),
+            run: &|h, issued| h.introspect(WEB_A, issued.access.expose(), now),
+            after: &live,
+        },
+    );
+    each_fault(
+        &factory,
+        &Flow {
+            name: "introspection of an active refresh token",
+            now,
+            status: 200,
+            setup: &|h| h.issue(at(1)),
+            run: &|h, issued| h.introspect(WEB_A, issued.refresh.expose(), now),
+            after: &live,
+        },
+    );
+    each_fault(
+        &factory,
+        &Flow {
+            name: "introspection of a revoked token",
+            now,
+            status: 200,
+            setup: &|h| {
+                let issued = h.issue(at(1));
+                expect_revoked(&h.revoke(WEB_A, issued.access.expose(), None, at(1)), "a revocation");
+                issued
+            },
+            run: &|h, issued| h.introspect(WEB_A, issued.access.expose(), now),
+            after: &dead,
+        },
+    );
+    each_fault(
+        &factory,
+        &Flow {
+            name: "introspection by a bearer token with the introspection scope",
+            now,
+            status: 200,
+            setup: &|h| {
+                let t = tokens(h.token(INTROSPECTOR, &[("grant_type", "client_credentials")], at(0)), "rs token");
+                (t.access_token, h.issue(at(1)))
+            },
+            run: &|h, (bearer, issued)| h.introspect_as_bearer(bearer, issued.access.expose(), now),
+            after: &|h, (bearer, issued), call, what| {
+                live(h, issued, call, what);
+                let retry = h.introspect_as_bearer(bearer, issued.access.expose(), at(3));
+                expect_introspection(&retry, true, &format!("{what}: the repeated bearer introspection"));
             },
         },
     );

@@ -27,8 +27,13 @@
 //! | [`store_failure_in_client_credentials_grant`] | the same for client credentials |
 //! | [`store_failure_in_impersonation_grant`] | the same for impersonation |
 //! | [`store_failure_in_replay_revocation`] | the same for a replay that revokes its grant |
+//! | [`access_token_lookup_does_not_change_state`] | `TokenStore::access_token` is read-only |
+//! | [`revoked_grant_access_tokens_stay_inactive`] | a revoked grant's `access_token` is `None`, late ones too |
+//! | [`store_failure_in_revocation`] | each store call of a revocation failing: 503/500, never a false 200 |
+//! | [`store_failure_in_introspection`] | the same for introspection: never `active: true` wrongly |
 
 mod failure;
+mod inspect;
 mod lookup;
 mod persist;
 mod revoke;
@@ -36,9 +41,10 @@ mod take;
 
 pub use failure::{
     store_failure_in_authorization_code_grant, store_failure_in_authorization_endpoint,
-    store_failure_in_client_credentials_grant, store_failure_in_impersonation_grant,
-    store_failure_in_refresh_token_grant, store_failure_in_replay_revocation,
+    store_failure_in_client_credentials_grant, store_failure_in_impersonation_grant, store_failure_in_introspection,
+    store_failure_in_refresh_token_grant, store_failure_in_replay_revocation, store_failure_in_revocation,
 };
+pub use inspect::{access_token_lookup_does_not_change_state, revoked_grant_access_tokens_stay_inactive};
 pub use lookup::{client_lookup_is_exact, origin_registered_is_exact, user_lookup_is_exact};
 pub use persist::{persist_is_all_or_nothing, persist_never_overwrites};
 pub use revoke::{
