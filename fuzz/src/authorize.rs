@@ -160,7 +160,11 @@ pub fn authorize(data: &[u8]) {
                         approval = approval.with_scope(n.clone());
                     }
                     let granted = narrowed.clone().unwrap_or_else(|| scope.clone());
-                    let expected_error = if max_age.is_some_and(|m| auth_time.plus(m) < now) {
+                    // A subject that could pass for a client's `sub` (empty, or `client:…`) is the
+                    // application's mistake: server_error (JWT-03).
+                    let expected_error = if !Subject::is_valid_user_id(&subject) {
+                        Some("server_error")
+                    } else if max_age.is_some_and(|m| auth_time.plus(m) < now) {
                         Some("login_required")
                     } else if narrowed.as_ref().is_some_and(|n| !n.is_subset(&scope)) {
                         Some("server_error")

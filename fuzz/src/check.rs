@@ -147,9 +147,17 @@ pub fn is_core_token(token: &str) -> bool {
 
 /// Checks a successful token response (RFC 6749 §5.1; D2): 200, the JSON headers, a body of
 /// `access_token`, `token_type` `Bearer`, `expires_in` equal to `lifetime` seconds, `scope`
-/// (always present, D2) and an optional `refresh_token`, and nothing else.
+/// (always present, D2) and an optional `refresh_token`, and nothing else. The access token is
+/// opaque (43 base64url characters).
 #[must_use]
 pub fn token_answer(resp: &HttpResponse, lifetime: u64) -> TokenAnswer {
+    token_answer_as(resp, lifetime, false)
+}
+
+/// As [`token_answer`]; with `jwt`, the access token is a compact JWS (RFC 9068: three
+/// base64url parts, at most [`oauth_core::jwt::MAX_JWT_BYTES`]) instead of an opaque token.
+#[must_use]
+pub fn token_answer_as(resp: &HttpResponse, lifetime: u64, jwt: bool) -> TokenAnswer {
     common(resp);
     assert_eq!(resp.status, 200, "token response status");
     json_headers(resp);
@@ -161,7 +169,17 @@ pub fn token_answer(resp: &HttpResponse, lifetime: u64) -> TokenAnswer {
         Some(_) => panic!("token response member {name} is not a string"),
     };
     let access_token = text("access_token").unwrap_or_else(|| panic!("token response without access_token"));
-    assert!(is_core_token(&access_token), "access_token is not 43 base64url characters");
+    if jwt {
+        let b64url = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        assert!(
+            access_token.len() <= oauth_core::jwt::MAX_JWT_BYTES
+                && access_token.split('.').all(b64url)
+                && oauth_core::jwt::looks_like_jwt(&access_token),
+            "access_token is not a compact JWT"
+        );
+    } else {
+        assert!(is_core_token(&access_token), "access_token is not 43 base64url characters");
+    }
     assert_eq!(body.get("token_type"), Some(&Value::String("Bearer".into())), "token_type is not Bearer");
     assert_eq!(body.get("expires_in").and_then(Value::as_u64), Some(lifetime), "expires_in is not the lifetime");
     let scope = text("scope").unwrap_or_else(|| panic!("token response without scope (D2)"));

@@ -79,7 +79,7 @@ const CC: GrantType = GrantType::ClientCredentials;
 const IMP: GrantType = GrantType::UserImpersonation;
 
 /// The clients: the field-case registry, with `offline_access` added where refresh tokens are
-/// wanted.
+/// wanted, and `rs-i`, a resource server allowed the introspection scope (RFC 7662 §2.1).
 pub const CLIENTS: &[FixtureClient] = &[
     FixtureClient {
         id: "client-a",
@@ -180,7 +180,22 @@ pub const CLIENTS: &[FixtureClient] = &[
         require_pkce: None,
         consent: ConsentMethod::Required,
     },
+    FixtureClient {
+        id: "rs-i",
+        secret: Some("s3cret-rs"),
+        app_type: AppType::Web,
+        redirect_uris: &[],
+        scopes: &[INTROSPECT, "read"],
+        grants: Some(&[CC]),
+        origins: &[],
+        require_pkce: None,
+        consent: ConsentMethod::Required,
+    },
 ];
+
+/// The scope that lets a confidential client (or a bearer token) introspect every token: the
+/// core's default introspection scope.
+pub const INTROSPECT: &str = "introspect";
 
 /// Users of the directory: (`userId`, subject, disabled). `user-x` does not exist.
 pub const USERS: &[(&str, &str, bool)] = &[("user-1", "auth0|user-1", false), ("user-2", "auth0|user-2", true)];
@@ -567,7 +582,8 @@ impl Fixture {
     ///   (client-a, expired [`CODE_LIFETIME`] seconds after `NOW - 61`);
     /// - refresh tokens `$RT_A` (client-a, with `$AT_A`), `$RT_PUB` (client-pub, with
     ///   `$AT_PUB`), `$RT_ROTATED` (client-b, rotated into `$RT_B` and `$AT_B`);
-    /// - `$AT_CC` (svc-b, client credentials) and `$AT_IMP` (svc-a acting as user-1).
+    /// - `$AT_CC` (svc-b, client credentials), `$AT_IMP` (svc-a acting as user-1) and `$AT_RS`
+    ///   (rs-i, client credentials, scope `introspect read`: a bearer token that may introspect).
     ///
     /// The credentials are issued once per process (for seed 0) and every later fixture replays
     /// the store calls that issued them into a fresh store, which costs no hashing or machine
@@ -784,6 +800,9 @@ fn build(seed: u64) -> Built {
         now,
     );
     add("AT_IMP", imp.access, "svc-a", NamedKind::AccessToken, true, "read");
+    let rs =
+        token_request(&store, &config, Some(&basic_header("rs-i", "s3cret-rs")), "grant_type=client_credentials", now);
+    add("AT_RS", rs.access, "rs-i", NamedKind::AccessToken, true, "introspect read");
     for n in &mut named {
         // CODE_OLD and CODE_USED were requested as CODE_A was.
         let like_a = n.kind == NamedKind::Code && n.client == "client-a";
@@ -808,6 +827,7 @@ fn build(seed: u64) -> Built {
             "RT_ROTATED" | "AT_B" | "RT_B" => 10,
             "AT_CC" => 11,
             "AT_IMP" => 12,
+            "AT_RS" => 13,
             _ => 0,
         };
     }

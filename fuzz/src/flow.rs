@@ -1,6 +1,7 @@
 //! Target `flow`: whole flows. A sequence of operations built by `arbitrary` (authorize and
 //! decide, redeem a code, refresh, client credentials, impersonation, use an access token at a
-//! resource server, advance the virtual clock, raw malformed requests) runs against one
+//! resource server, revoke and introspect tokens, switch to JWT access tokens, advance the
+//! virtual clock, raw malformed requests) runs against one
 //! [`MemoryStore`] through [`oauth_core::drive()`], beside a small reference model of every
 //! credential issued. Each operation's outcome is predicted by the model and compared with the
 //! machine's, and after every operation the store's view of every access and refresh token must
@@ -14,18 +15,21 @@ use std::sync::Arc;
 
 use arbitrary::{Arbitrary, Unstructured};
 use oauth_core::bearer;
+use oauth_core::jwt::{self, Expected, access_token_key};
 use oauth_core::wire::BasicCredentials;
 use oauth_core::{
-    Approval, AuthorizeRequest, Config, Driven, GrantType, OwnerDecision, RefreshStore, Response, ScopeSet, Subject,
-    TokenDigest, TokenRequest, TokenState, TokenStore, UnixTime, UserField, UserLookup, authorize, drive, token,
+    AccessTokenRecord, Approval, AuthorizeRequest, Config, Driven, GrantType, Hs256Signer, IntrospectRequest,
+    OwnerDecision, RefreshStore, Response, RevokeRequest, ScopeSet, Subject, TokenDigest, TokenRequest, TokenState,
+    TokenStore, UnixTime, UserField, UserLookup, authorize, drive, introspect, revoke, token,
 };
 use oauth_memory::MemoryStore;
 
 use crate::check;
 use crate::fixture::{
-    self, ACCESS_LIFETIME, CLIENTS, CODE_LIFETIME, Fixture, FixtureClient, ISSUER, NOW, NamedKind, REFRESH_LIFETIME,
-    RFC7636_VERIFIER, USERS, V1, V2, basic_header, s256,
+    self, ACCESS_LIFETIME, CLIENTS, CODE_LIFETIME, Fixture, FixtureClient, INTROSPECT, ISSUER, NOW, NamedKind,
+    REFRESH_LIFETIME, RFC7636_VERIFIER, USERS, V1, V2, basic_header, s256,
 };
+use crate::inspect::{INTROSPECT_ERRORS, REVOKE_ERRORS};
 use crate::token::authenticate;
 
 /// Most operations one input runs.
@@ -80,6 +84,74 @@ pub enum Op {
     RawToken(RawTokenOp),
     /// An authorization request with a raw query; the owner denies.
     RawAuthorize(String),
+    /// A revocation request (RFC 7009).
+    Revoke(RevokeOp),
+    /// An introspection request (RFC 7662).
+    Introspect(IntrospectOp),
+    /// From now on the server issues JWT access tokens (HS256, RFC 9068); tokens issued before
+    /// stay valid and are found by their shape.
+    SwitchToJwt,
+}
+
+/// A token presented to the revocation or introspection endpoint.
+#[derive(Arbitrary, Debug)]
+#[non_exhaustive]
+pub enum TokenPick {
+    /// An access token issued so far, by index.
+    Access(u8),
+    /// A refresh token issued so far, by index.
+    Refresh(u8),
+    /// A code issued so far, by index (never a token).
+    Code(u8),
+    /// Any text (empty: not sent).
+    Raw(String),
+}
+
+/// A revocation request.
+#[derive(Arbitrary, Debug)]
+#[non_exhaustive]
+pub struct RevokeOp {
+    /// The token.
+    pub token: TokenPick,
+    /// The client.
+    pub client: ClientPick,
+    /// Its authentication (a public client by `client_id` alone).
+    pub auth: AuthPick,
+    /// The `token_type_hint`: none, `access_token`, `refresh_token` or an unknown value.
+    pub hint: u8,
+    /// The `Origin`.
+    pub origin: OriginPick,
+    /// A JSON body instead of a form.
+    pub json: bool,
+}
+
+/// Who asks the introspection endpoint.
+#[derive(Arbitrary, Debug)]
+#[non_exhaustive]
+pub enum CallerPick {
+    /// A client and its authentication.
+    Client {
+        /// The client.
+        client: ClientPick,
+        /// Its authentication.
+        auth: AuthPick,
+    },
+    /// `Authorization: Bearer` with an access token issued so far, by index.
+    Bearer(u8),
+}
+
+/// An introspection request.
+#[derive(Arbitrary, Debug)]
+#[non_exhaustive]
+pub struct IntrospectOp {
+    /// The token.
+    pub token: TokenPick,
+    /// The caller.
+    pub caller: CallerPick,
+    /// The `token_type_hint`, as for revocation.
+    pub hint: u8,
+    /// A JSON body instead of a form.
+    pub json: bool,
 }
 
 /// An authorization request (`GET` or `POST`) and the owner's decision.
@@ -397,6 +469,13 @@ impl TokenParts {
     fn new(grant: &str, client: &FixtureClient, auth: &AuthPick) -> Self {
         let mut p = Self::default();
         p.push("grant_type", grant);
+        p.authenticate(client, auth);
+        p
+    }
+
+    /// The client authentication `auth` of `client`, added to the parts.
+    fn authenticate(&mut self, client: &FixtureClient, auth: &AuthPick) {
+        let p = self;
         let secret = client.secret.unwrap_or("not-a-secret");
         match auth {
             AuthPick::Right => match client.secret {
@@ -424,7 +503,6 @@ impl TokenParts {
                 p.push("client_id", client.id);
             }
         }
-        p
     }
 
     fn push(&mut self, name: &str, value: &str) {
@@ -444,7 +522,14 @@ impl TokenParts {
     }
 
     fn request(&self) -> TokenRequest {
-        let (content_type, body) = if self.json {
+        let (content_type, body) = self.body();
+        TokenRequest::from_http(Some(content_type), self.authorization.as_deref(), None, body.as_bytes())
+            .with_origin(self.origin.as_deref())
+    }
+
+    /// The body and its `Content-Type`.
+    fn body(&self) -> (&'static str, String) {
+        if self.json {
             // Members written by hand, so that a `user_lookup` that is JSON goes as its exact
             // text (repeated members included) and anything else as a string.
             let members: Vec<String> = self
@@ -464,9 +549,7 @@ impl TokenParts {
                 ser.append_pair(n, v);
             }
             ("application/x-www-form-urlencoded", ser.finish())
-        };
-        TokenRequest::from_http(Some(content_type), self.authorization.as_deref(), None, body.as_bytes())
-            .with_origin(self.origin.as_deref())
+        }
     }
 }
 
@@ -519,7 +602,12 @@ struct World {
     access: Vec<AccessM>,
     /// Whether each grant is revoked.
     revoked: Vec<bool>,
+    /// After [`Op::SwitchToJwt`]: the resource server's copy of the signing key.
+    jwt: Option<Hs256Signer>,
 }
+
+/// The HS256 key of [`Op::SwitchToJwt`] (32 bytes, RFC 7518 §3.2).
+const JWT_KEY: [u8; 32] = *b"flow-target-jwt-key-0123456789ab";
 
 /// Whether `verifier` passes `challenge` (RFC 7636 §4.6), computed independently of the core.
 fn pkce_passes(challenge: Option<&(bool, String)>, verifier: Option<&str>) -> bool {
@@ -564,6 +652,7 @@ impl World {
             refresh: Vec::new(),
             access: Vec::new(),
             revoked: Vec::new(),
+            jwt: None,
         };
         let grants = fixture.named.iter().map(|n| usize::from(n.grant)).max().unwrap_or(0) + 1;
         world.revoked = vec![false; grants];
@@ -612,6 +701,14 @@ impl World {
         UnixTime::from_secs(self.now)
     }
 
+    /// The store record of a presented access token, found by its shape
+    /// (`jwt::access_token_key`: a JWT that does not verify has none).
+    fn lookup(&self, token: &str) -> Option<AccessTokenRecord> {
+        let now = self.now();
+        let key = access_token_key(&self.config, token, now)?;
+        self.store.access_token(&key, now).ok().flatten()
+    }
+
     fn new_grant(&mut self) -> usize {
         self.revoked.push(false);
         self.revoked.len() - 1
@@ -630,7 +727,7 @@ impl World {
         let allowed = parts.authenticated().and_then(|c| parts.origin.as_deref().filter(|o| c.origins.contains(o)));
         check::cors(&http, allowed);
         match resp {
-            Response::Token(_) => Some(check::token_answer(&http, ACCESS_LIFETIME)),
+            Response::Token(_) => Some(check::token_answer_as(&http, ACCESS_LIFETIME, self.jwt.is_some())),
             Response::Error(_) => {
                 let code = check::oauth_error(&http, check::TOKEN_ERRORS);
                 assert!(code != "server_error" && code != "temporarily_unavailable", "a 5xx from a working store");
@@ -644,10 +741,19 @@ impl World {
     fn record(&mut self, t: &check::TokenAnswer, client: &'static str, grant: usize, refresh_expiry: Option<u64>) {
         let scope = ScopeSet::try_from(t.scope.clone()).unwrap_or_else(|_| panic!("granted a malformed scope"));
         let now = self.now();
-        let stored = self.store.access_token(&TokenDigest::of(&t.access_token), now).ok().flatten();
+        let stored = self.lookup(&t.access_token);
         let stored = stored.unwrap_or_else(|| panic!("an issued access token is not active"));
         assert_eq!(&*stored.client_id, client, "access token stored for another client");
         assert_eq!(stored.scope, scope, "stored scope differs");
+        if let Some(verifier) = &self.jwt {
+            let claims = jwt::verify(verifier, &t.access_token, Expected::new(ISSUER, ISSUER, now))
+                .unwrap_or_else(|e| panic!("an issued JWT does not verify: {e:?}"));
+            assert_eq!(claims.client_id, client, "JWT client_id");
+            assert_eq!(claims.scope, scope.as_str(), "JWT scope");
+            assert_eq!((claims.exp, claims.iat), (self.now + ACCESS_LIFETIME, self.now), "JWT exp/iat");
+            assert_eq!(claims.sub, stored.subject.to_sub(), "JWT sub");
+            assert_eq!(claims.act.map(|a| a.sub), stored.actor.map(|a| a.to_string()), "JWT act");
+        }
         let fc = FixtureClient::by_id(client).unwrap_or_else(|| panic!("tokens for an unknown client"));
         assert!(scope.iter().all(|s| fc.allows_scope(s)), "granted a scope the client may not have");
         self.access.push(AccessM {
@@ -666,7 +772,7 @@ impl World {
     fn check_store(&self) {
         let now = self.now();
         for a in &self.access {
-            let active = self.store.access_token(&TokenDigest::of(&a.value), now).ok().flatten().is_some();
+            let active = self.lookup(&a.value).is_some();
             let expected = !self.revoked[a.grant] && self.now < a.expires;
             assert_eq!(active, expected, "an access token is active against the model (revocation or expiry)");
         }
@@ -900,8 +1006,8 @@ impl World {
             assert_eq!(t.scope, scope.as_str(), "a code redeemed for another scope than approved");
             let offline = scope.contains("offline_access") && owner.allows(GrantType::RefreshToken);
             assert_eq!(t.refresh_token.is_some(), offline, "refresh token issued against the rules");
-            let record = self.store.access_token(&TokenDigest::of(&t.access_token), self.now());
-            let record = record.ok().flatten().unwrap_or_else(|| panic!("an issued access token is not active"));
+            let record = self.lookup(&t.access_token);
+            let record = record.unwrap_or_else(|| panic!("an issued access token is not active"));
             assert_eq!(record.subject, Subject::User(subject.into()), "a code redeemed for another subject");
             let expiry = self.now + REFRESH_LIFETIME;
             self.record(&t, code_client, grant, Some(expiry));
@@ -1025,8 +1131,8 @@ impl World {
         assert_eq!(answer.is_some(), success, "an impersonation request differs from the model");
         if let Some(t) = answer {
             assert!(t.refresh_token.is_none(), "a refresh token for impersonation (D9)");
-            let record = self.store.access_token(&TokenDigest::of(&t.access_token), self.now());
-            let record = record.ok().flatten().unwrap_or_else(|| panic!("an issued access token is not active"));
+            let record = self.lookup(&t.access_token);
+            let record = record.unwrap_or_else(|| panic!("an issued access token is not active"));
             let subject = user.map_or("", |u| u.1);
             assert_eq!(record.subject, Subject::User(subject.into()), "impersonated another user");
             let client = parts.authenticated().map_or("", |c| c.id);
@@ -1050,7 +1156,7 @@ impl World {
         let now = self.now();
         let header = format!("Bearer {}", a.value);
         let outcome = bearer::parse_authorization(Some(&header))
-            .and_then(|t| self.store.access_token(&t.digest(), now).map_err(bearer::BearerError::from_store))
+            .map(|t| self.lookup(t.expose()))
             .and_then(|r| bearer::check(r, now, &required, origin.as_deref()));
         let active = !self.revoked[a.grant] && self.now < a.expires;
         let origin_ok = origin.as_deref().is_none_or(|o| fc.origins.contains(&o));
@@ -1071,6 +1177,170 @@ impl World {
         }
     }
 
+    /// From now on, access tokens are JWTs signed with [`JWT_KEY`].
+    fn switch_to_jwt(&mut self) {
+        if self.jwt.is_some() {
+            return;
+        }
+        let signer = || {
+            Hs256Signer::new(&JWT_KEY, Some("k1".to_owned()))
+                .unwrap_or_else(|_| panic!("invariant: the flow's key is 32 bytes"))
+        };
+        let config = Config::clone(&self.config)
+            .with_jwt_access_tokens(Arc::new(signer()))
+            .unwrap_or_else(|_| panic!("invariant: HS256 is a signing algorithm"));
+        self.config = Arc::new(config);
+        self.jwt = Some(signer());
+    }
+
+    /// The value of a picked token, and what the model knows of it: (owner, grant, live, active
+    /// for introspection, scope, expiry, is an access token).
+    fn pick_token(&self, pick: &TokenPick) -> (String, Option<Target>) {
+        let target = |value: &str, client, grant: usize, active: bool, scope: &ScopeSet, expires, access| {
+            let live = !self.revoked[grant] && self.now < expires;
+            let t = Target { client, grant, live, active: live && active, scope: scope.clone(), expires, access };
+            (value.to_owned(), Some(t))
+        };
+        match pick {
+            TokenPick::Access(i) => match pick_ref(&self.access, *i) {
+                Some(a) => target(&a.value, a.client, a.grant, true, &a.scope, a.expires, true),
+                None => (String::new(), None),
+            },
+            TokenPick::Refresh(i) => match pick_ref(&self.refresh, *i) {
+                Some(r) => target(&r.value, r.client, r.grant, !r.rotated, &r.scope, r.expires, false),
+                None => (String::new(), None),
+            },
+            TokenPick::Code(i) => (pick_ref(&self.codes, *i).map_or_else(String::new, |c| c.value.clone()), None),
+            TokenPick::Raw(s) => (cut(s).to_owned(), None),
+        }
+    }
+
+    fn revocation(&mut self, op: &RevokeOp) {
+        let (value, target) = self.pick_token(&op.token);
+        let owner = target.as_ref().and_then(|t| FixtureClient::by_id(t.client));
+        let fc = match (&op.client, owner) {
+            (ClientPick::Owner, Some(o)) => o,
+            (ClientPick::Owner, None) => client_at(0),
+            (ClientPick::Other(i), _) => client_at(*i),
+        };
+        let mut parts = TokenParts::default();
+        parts.authenticate(fc, &op.auth);
+        parts.push("token", &value);
+        if let Some(h) = hint(op.hint) {
+            parts.push("token_type_hint", h);
+        }
+        parts.origin = op.origin.value(fc);
+        parts.json = op.json;
+        let (content_type, body) = parts.body();
+        let request =
+            RevokeRequest::from_http(Some(content_type), parts.authorization.as_deref(), None, body.as_bytes())
+                .with_origin(parts.origin.as_deref());
+        // The model (RFC 7009 §2.1, D7): an authenticated client (a public one by client_id),
+        // from an origin it allows, with a token, revokes the grant of its own live token, is
+        // refused another client's live token, and is answered 200 for anything else.
+        let authn = parts.authenticated();
+        let reaches =
+            !value.is_empty() && authn.is_some_and(|c| parts.origin.as_deref().is_none_or(|o| c.origins.contains(&o)));
+        let live = target.filter(|t| t.live);
+        let stranger = reaches && live.as_ref().is_some_and(|t| authn.is_some_and(|c| c.id != t.client));
+        let Driven::Respond(resp) = drive(&self.store, revoke::start(&self.config, request, self.now())) else {
+            panic!("the revocation endpoint asked for the resource owner")
+        };
+        let http = resp.to_http();
+        let allowed = authn.and_then(|c| parts.origin.as_deref().filter(|o| c.origins.contains(o)));
+        check::cors(&http, allowed);
+        match resp {
+            Response::Revoked(_) => {
+                assert!(reaches && !stranger, "a revocation succeeded against the model");
+                assert!(http.status == 200 && http.body.is_empty(), "a revocation answer with a body");
+                if let Some(t) = live {
+                    self.revoke(t.grant);
+                }
+            }
+            Response::Error(_) => {
+                let code = check::oauth_error(&http, REVOKE_ERRORS);
+                assert!(!reaches || stranger, "a revocation was refused against the model ({code})");
+                assert_eq!(code == "unauthorized_client", stranger, "a stranger's revocation is unauthorized_client");
+            }
+            _ => panic!("the revocation endpoint answered with something else"),
+        }
+    }
+
+    fn introspect(&self, op: &IntrospectOp) {
+        let (value, target) = self.pick_token(&op.token);
+        let mut parts = TokenParts::default();
+        // Whether the caller may introspect, and whose tokens it sees (None: everyone's).
+        let caller: Option<Option<&'static str>> = match &op.caller {
+            CallerPick::Client { client, auth } => {
+                let owner = target.as_ref().and_then(|t| FixtureClient::by_id(t.client));
+                let fc = match (client, owner) {
+                    (ClientPick::Owner, Some(o)) => o,
+                    (ClientPick::Owner, None) => client_at(0),
+                    (ClientPick::Other(i), _) => client_at(*i),
+                };
+                parts.authenticate(fc, auth);
+                let bearer = parts
+                    .authorization
+                    .as_deref()
+                    .is_some_and(|h| h.split(' ').next().is_some_and(|s| s.eq_ignore_ascii_case("bearer")));
+                let authn = parts.authenticated().filter(|c| c.secret.is_some() && !bearer);
+                authn.map(|c| (!c.allows_scope(INTROSPECT)).then_some(c.id))
+            }
+            CallerPick::Bearer(i) => match pick_ref(&self.access, *i) {
+                Some(a) => {
+                    parts.authorization = Some(format!("Bearer {}", a.value));
+                    let live = !self.revoked[a.grant] && self.now < a.expires;
+                    (live && a.scope.contains(INTROSPECT)).then_some(None)
+                }
+                None => {
+                    parts.authorization = Some("Bearer no-such-token".to_owned());
+                    None
+                }
+            },
+        };
+        parts.push("token", &value);
+        if let Some(h) = hint(op.hint) {
+            parts.push("token_type_hint", h);
+        }
+        parts.json = op.json;
+        let (content_type, body) = parts.body();
+        let request =
+            IntrospectRequest::from_http(Some(content_type), parts.authorization.as_deref(), None, body.as_bytes());
+        let Driven::Respond(resp) = drive(&self.store, introspect::start(&self.config, request, self.now())) else {
+            panic!("the introspection endpoint asked for the resource owner")
+        };
+        let http = resp.to_http();
+        check::common(&http);
+        let visible = target
+            .filter(|t| t.active && caller.is_some_and(|only| only.is_none_or(|c| c == t.client)) && !value.is_empty());
+        match resp {
+            Response::Introspection(i) => {
+                assert!(caller.is_some() && !value.is_empty(), "an introspection answer to a caller it must refuse");
+                match (i.active, &visible) {
+                    (None, None) => assert_eq!(http.body, r#"{"active":false}"#, "an inactive answer with members"),
+                    (None, Some(_)) => panic!("a live token the caller may see was reported inactive"),
+                    (Some(_), None) => panic!("an active answer for a dead token or one the caller may not see"),
+                    (Some(active), Some(t)) => {
+                        assert_eq!(&*active.client_id, t.client, "introspected client_id");
+                        assert_eq!(active.scope, t.scope, "introspected scope");
+                        assert_eq!(active.exp, t.expires, "introspected exp");
+                        assert_eq!(active.iss, ISSUER, "introspected iss");
+                        assert_eq!(active.token_type.is_some(), t.access, "token_type only for access tokens");
+                    }
+                }
+            }
+            Response::Error(_) => {
+                let code = check::oauth_error(&http, INTROSPECT_ERRORS);
+                assert!(caller.is_none() || value.is_empty(), "an authorized introspection refused ({code})");
+            }
+            Response::Bearer(e) => {
+                assert!(matches!(op.caller, CallerPick::Bearer(_)), "a bearer refusal to a client caller");
+                assert!(caller.is_none() && matches!(e.status(), 400 | 401 | 403), "a good bearer caller refused");
+            }
+            _ => panic!("the introspection endpoint answered with something else"),
+        }
+    }
+
     fn raw_token(&self, op: &RawTokenOp) {
         let content_type = ["application/x-www-form-urlencoded", "application/json", "text/plain", ""]
             [usize::from(op.content_type) % 4];
@@ -1087,7 +1357,7 @@ impl World {
         match resp {
             Response::Token(_) => {
                 // Only a grant that takes nothing can succeed without a credential of the model.
-                let t = check::token_answer(&http, ACCESS_LIFETIME);
+                let t = check::token_answer_as(&http, ACCESS_LIFETIME, self.jwt.is_some());
                 assert!(t.refresh_token.is_none(), "a raw request got a refresh token without a code or token");
             }
             Response::Error(_) => {
@@ -1124,6 +1394,25 @@ impl World {
             _ => panic!("the authorization endpoint answered with tokens"),
         }
     }
+}
+
+/// What the model knows of a token presented to revocation or introspection.
+#[derive(Debug, Clone)]
+struct Target {
+    client: &'static str,
+    grant: usize,
+    /// Unexpired and of a live grant (a rotated refresh token included).
+    live: bool,
+    /// Live, and not a rotated refresh token: what introspection reports active.
+    active: bool,
+    scope: ScopeSet,
+    expires: u64,
+    access: bool,
+}
+
+/// A `token_type_hint` by index: none, the two RFC 7009 values, or an unknown one.
+fn hint(i: u8) -> Option<&'static str> {
+    [None, Some("access_token"), Some("refresh_token"), Some("id_token")][usize::from(i) % 4]
 }
 
 fn pick_ref<T>(items: &[T], i: u8) -> Option<&T> {
@@ -1164,6 +1453,9 @@ pub fn flow(input: &FlowInput) {
             }
             Op::RawToken(r) => world.raw_token(r),
             Op::RawAuthorize(q) => world.raw_authorize(q),
+            Op::Revoke(r) => world.revocation(r),
+            Op::Introspect(i) => world.introspect(i),
+            Op::SwitchToJwt => world.switch_to_jwt(),
         }
         world.check_store();
     }

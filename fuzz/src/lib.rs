@@ -1,8 +1,9 @@
 //! # oauth-fuzz
 //!
 //! Fuzz targets over `oauth-core`: every parser (form and query strings, JSON bodies,
-//! `Authorization: Basic` and `Bearer`, redirect URIs, scope strings, `user_lookup`, PKCE) and
-//! every endpoint machine (authorization, token for every grant, whole flows), each driven
+//! `Authorization: Basic` and `Bearer`, redirect URIs, scope strings, `user_lookup`, PKCE, JWT
+//! access tokens, the metadata path) and every endpoint machine (authorization, token for every
+//! grant, revocation, introspection, whole flows), each driven
 //! through [`oauth_core::drive()`] against [`oauth_memory::MemoryStore`] with fixed clients and
 //! users, a virtual clock and [`oauth_core::SeededEntropy`].
 //!
@@ -17,6 +18,9 @@ pub mod check;
 pub mod fixture;
 pub mod flow;
 pub mod http;
+pub mod inspect;
+pub mod jwt;
+pub mod metadata;
 pub mod parsers;
 pub mod pkce;
 pub mod redirect_uri;
@@ -39,4 +43,8 @@ pub const TARGETS: &[(&str, TargetFn)] = &[
     ("authorize", authorize::authorize),
     ("token", token::token),
     ("flow", flow::flow_bytes),
+    ("revoke", inspect::revoke),
+    ("introspect", inspect::introspect),
+    ("jwt", jwt::jwt),
+    ("metadata", metadata::metadata),
 ];

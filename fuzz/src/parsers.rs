@@ -298,27 +298,35 @@ fn bearer_answer(err: &BearerError, realm: &str) {
 /// error answers ([`BearerError::to_http`], RFC 6750 §3) with the input as the realm.
 ///
 /// Invariants: never panics; an accepted header is `Bearer` (any case), spaces and a
-/// `b64token`, at most [`MAX_AUTHORIZATION_BYTES`], and `Bearer <token>` parses to the same
-/// token; every refusal is 400 `invalid_request`; a missing header is 401 without an error code;
+/// `b64token`, at most [`bearer::MAX_BEARER_HEADER_BYTES`], and `Bearer <token>` parses to the
+/// same token; a header of another scheme lacks authentication information (RFC 6750 §3.1): 401
+/// without an error code, like a missing header; every other refusal is 400 `invalid_request`;
 /// every error answer has a well-formed challenge whose realm holds no `"`, `\` or control
 /// character, so a realm can never inject a parameter or a header.
 pub fn bearer(data: &[u8]) {
     let Ok(header) = std::str::from_utf8(data) else { return };
     match bearer::parse_authorization(Some(header)) {
         Ok(token) => {
-            assert!(header.len() <= MAX_AUTHORIZATION_BYTES, "accepted an oversized header");
+            assert!(header.len() <= bearer::MAX_BEARER_HEADER_BYTES, "accepted an oversized header");
             let (scheme, rest) = header.split_once(' ').unwrap_or_else(|| panic!("accepted a header without a space"));
             assert!(scheme.eq_ignore_ascii_case("bearer"), "accepted another scheme");
             assert_eq!(rest.trim_start_matches(' '), token.expose(), "token is not the rest of the header");
             assert!(is_b64token(token.expose()), "accepted a token that is not a b64token");
             let again = format!("Bearer {}", token.expose());
-            if again.len() <= MAX_AUTHORIZATION_BYTES {
+            if again.len() <= bearer::MAX_BEARER_HEADER_BYTES {
                 let back = bearer::parse_authorization(Some(&again)).map(|t| t.expose() == token.expose());
                 assert_eq!(back, Ok(true), "Bearer <token> parses to the same token");
             }
         }
         Err(e) => {
-            assert_eq!((e.status(), e.code()), (400, Some("invalid_request")), "a malformed header is 400");
+            let scheme = header.split_once(' ').map_or(header, |(s, _)| s);
+            let fits = header.len() <= bearer::MAX_BEARER_HEADER_BYTES;
+            let want = if fits && !scheme.eq_ignore_ascii_case("bearer") {
+                (401, None)
+            } else {
+                (400, Some("invalid_request"))
+            };
+            assert_eq!((e.status(), e.code()), want, "a refused header's status and code");
             bearer_answer(&e, "oauth");
         }
     }

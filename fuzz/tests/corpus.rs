@@ -56,7 +56,23 @@ macro_rules! corpus_tests {
     )*};
 }
 
-corpus_tests!(form, json_body, basic, bearer, redirect_uri, scope, user_lookup, pkce, authorize, token, flow);
+corpus_tests!(
+    form,
+    json_body,
+    basic,
+    bearer,
+    redirect_uri,
+    scope,
+    user_lookup,
+    pkce,
+    authorize,
+    token,
+    flow,
+    revoke,
+    introspect,
+    jwt,
+    metadata
+);
 
 #[test]
 fn every_target_is_replayed() {
@@ -72,6 +88,10 @@ fn every_target_is_replayed() {
         "authorize",
         "token",
         "flow",
+        "revoke",
+        "introspect",
+        "jwt",
+        "metadata",
     ];
     let names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
     assert_eq!(names, listed, "a target is missing from corpus_tests!");
