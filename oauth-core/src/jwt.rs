@@ -105,7 +105,18 @@ struct HeaderIn {
     #[serde(default)]
     kid: Option<String>,
     #[serde(default)]
-    crit: Option<serde_json::Value>,
+    crit: Present,
+}
+
+/// Whether a header member was sent at all, whatever its value (`"crit": null` included).
+#[derive(Default)]
+struct Present(bool);
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d)?;
+        Ok(Self(true))
+    }
 }
 
 /// Signs `claims` as a compact JWS with `typ: at+jwt` and the signer's `alg` and `kid`
@@ -235,7 +246,7 @@ pub fn verify(verifier: &dyn JwsVerifier, token: &str, expected: Expected<'_>) -
     };
     let header = URL_SAFE_NO_PAD.decode(h).map_err(|_| JwtError::Malformed)?;
     let header: HeaderIn = serde_json::from_slice(&header).map_err(|_| JwtError::Malformed)?;
-    if header.crit.is_some() {
+    if header.crit.0 {
         return Err(JwtError::Malformed);
     }
     let typ_ok = header
@@ -383,6 +394,9 @@ mod tests {
         let crit_input = format!("{}.{}", b64(r#"{"alg":"HS256","typ":"at+jwt","crit":["x"],"x":1}"#), parts[1]);
         let crit = format!("{crit_input}.{}", URL_SAFE_NO_PAD.encode(s.sign(crit_input.as_bytes()).unwrap()));
         assert_eq!(verify(&s, &crit, exp), Err(JwtError::Malformed));
+        let null_input = format!("{}.{}", b64(r#"{"alg":"HS256","typ":"at+jwt","crit":null}"#), parts[1]);
+        let null = format!("{null_input}.{}", URL_SAFE_NO_PAD.encode(s.sign(null_input.as_bytes()).unwrap()));
+        assert_eq!(verify(&s, &null, exp), Err(JwtError::Malformed));
         for bad in ["", "a.b", "a.b.c.d", "...", "!.!.!", &"a".repeat(MAX_JWT_BYTES + 1)] {
             assert_eq!(verify(&s, bad, exp), Err(JwtError::Malformed), "{bad:.20}");
         }
