@@ -585,48 +585,64 @@ async fn authorize_post<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, r
     response
 }
 
-async fn token_post<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, request: Request) -> HttpResponse {
+/// The HTTP parts a POST endpoint of the core reads.
+struct PostParts<'a> {
+    content_type: Option<String>,
+    authorization: Option<String>,
+    origin: Option<String>,
+    query: Option<&'a str>,
+    body: &'a [u8],
+}
+
+/// Reads the body within the limit, hands the parts to `start`, and drives the machine.
+async fn post_endpoint<S: AsyncStore + ?Sized>(
+    e: Endpoints<S>,
+    request: Request,
+    start: impl FnOnce(&Arc<Config>, PostParts<'_>, UnixTime) -> Step,
+) -> HttpResponse {
     let now = now();
     let (parts, body) = request.into_parts();
     let body = match read_body(&parts.headers, body).await {
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
-    let content_type = header_text(&parts.headers, &header::CONTENT_TYPE);
-    let authorization = header_text(&parts.headers, &header::AUTHORIZATION);
-    let origin = header_text(&parts.headers, &header::ORIGIN);
-    let request = TokenRequest::from_http(content_type.as_deref(), authorization.as_deref(), parts.uri.query(), &body)
-        .with_origin(origin.as_deref());
-    drive(&*e.store, token::start(&e.config, request, now), None).await
+    let post = PostParts {
+        content_type: header_text(&parts.headers, &header::CONTENT_TYPE),
+        authorization: header_text(&parts.headers, &header::AUTHORIZATION),
+        origin: header_text(&parts.headers, &header::ORIGIN),
+        query: parts.uri.query(),
+        body: &body,
+    };
+    let step = start(&e.config, post, now);
+    drive(&*e.store, step, None).await
+}
+
+async fn token_post<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, request: Request) -> HttpResponse {
+    post_endpoint(e, request, |config, p, now| {
+        let request = TokenRequest::from_http(p.content_type.as_deref(), p.authorization.as_deref(), p.query, p.body)
+            .with_origin(p.origin.as_deref());
+        token::start(config, request, now)
+    })
+    .await
 }
 
 async fn revoke_post<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, request: Request) -> HttpResponse {
-    let now = now();
-    let (parts, body) = request.into_parts();
-    let body = match read_body(&parts.headers, body).await {
-        Ok(b) => b,
-        Err(refusal) => return refusal,
-    };
-    let content_type = header_text(&parts.headers, &header::CONTENT_TYPE);
-    let authorization = header_text(&parts.headers, &header::AUTHORIZATION);
-    let origin = header_text(&parts.headers, &header::ORIGIN);
-    let request = RevokeRequest::from_http(content_type.as_deref(), authorization.as_deref(), parts.uri.query(), &body)
-        .with_origin(origin.as_deref());
-    drive(&*e.store, revoke::start(&e.config, request, now), None).await
+    post_endpoint(e, request, |config, p, now| {
+        let request = RevokeRequest::from_http(p.content_type.as_deref(), p.authorization.as_deref(), p.query, p.body)
+            .with_origin(p.origin.as_deref());
+        revoke::start(config, request, now)
+    })
+    .await
 }
 
+/// Introspection is a back-end call: its `Origin` is not read.
 async fn introspect_post<S: AsyncStore + ?Sized>(State(e): State<Endpoints<S>>, request: Request) -> HttpResponse {
-    let now = now();
-    let (parts, body) = request.into_parts();
-    let body = match read_body(&parts.headers, body).await {
-        Ok(b) => b,
-        Err(refusal) => return refusal,
-    };
-    let content_type = header_text(&parts.headers, &header::CONTENT_TYPE);
-    let authorization = header_text(&parts.headers, &header::AUTHORIZATION);
-    let request =
-        IntrospectRequest::from_http(content_type.as_deref(), authorization.as_deref(), parts.uri.query(), &body);
-    drive(&*e.store, introspect::start(&e.config, request, now), None).await
+    post_endpoint(e, request, |config, p, now| {
+        let request =
+            IntrospectRequest::from_http(p.content_type.as_deref(), p.authorization.as_deref(), p.query, p.body);
+        introspect::start(config, request, now)
+    })
+    .await
 }
 
 /// The metadata document (RFC 8414 §3.2), at [`WELL_KNOWN`] and at the issuer's well-known path.

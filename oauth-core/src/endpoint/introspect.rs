@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use super::client_auth::{Presented, identify};
 use super::inspect::{Caller, Parsed, Purpose};
+use super::{INSPECT_PARAMS, PostRequest};
 use crate::bearer;
 use crate::config::Config;
 use crate::error::OAuthError;
@@ -28,25 +29,14 @@ use crate::response::Response;
 use crate::step::{AfterAccessLookup, AfterClient, LookupAccessToken, NeedClient, Step};
 use crate::time::UnixTime;
 use crate::types::Secret;
-use crate::wire::{BasicCredentials, Params, WireError, parse_body};
+use crate::wire::BasicCredentials;
 
 /// An introspection request as it arrived: the body, its `Content-Type`, the `Authorization`
-/// header (Basic or Bearer) and the query string (which must be empty).
+/// header (Basic or Bearer) and the query string (which must be empty). `Debug` shows no
+/// parameter value and no credential.
+#[derive(Debug)]
 pub struct IntrospectRequest {
-    params: Result<Params, WireError>,
-    authorization: Option<String>,
-    query_present: bool,
-}
-
-impl std::fmt::Debug for IntrospectRequest {
-    /// Shows the number of parameters and whether credentials were sent, never their values.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IntrospectRequest")
-            .field("params", &self.params.as_ref().map(|p| p.len()))
-            .field("query_present", &self.query_present)
-            .field("authorization", &self.authorization.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
+    post: PostRequest,
 }
 
 impl IntrospectRequest {
@@ -57,16 +47,9 @@ impl IntrospectRequest {
         query: Option<&str>,
         body: &[u8],
     ) -> Self {
-        Self {
-            params: parse_body(content_type, body),
-            authorization: authorization.map(str::to_owned),
-            query_present: query.is_some_and(|q| !q.is_empty()),
-        }
+        Self { post: PostRequest::from_http(content_type, authorization, query, body) }
     }
 }
-
-const DEFINED: [&str; 6] =
-    ["token", "token_type_hint", "client_id", "client_secret", "client_assertion", "client_assertion_type"];
 
 fn is_bearer(header: &str) -> bool {
     header.split(' ').next().is_some_and(|s| s.eq_ignore_ascii_case("bearer"))
@@ -77,11 +60,11 @@ fn is_bearer(header: &str) -> bool {
 /// (no or malformed client credentials) or a bearer refusal (RFC 6750 §3.1); otherwise the first
 /// step is [`Step::NeedClient`] or, for a bearer caller, [`Step::LookupAccessToken`].
 pub fn start(config: &Arc<Config>, request: IntrospectRequest, now: UnixTime) -> Step {
-    let params = match super::read_params(request.params, request.query_present) {
+    let params = match super::read_params(request.post.params, request.post.query_present) {
         Ok(p) => p,
         Err(e) => return Step::error(e),
     };
-    let fields = params.pick(DEFINED);
+    let fields = params.pick(INSPECT_PARAMS);
     if fields.iter().any(|f| f.is_repeated()) {
         return Step::error(OAuthError::invalid_request("a parameter is repeated"));
     }
@@ -97,7 +80,7 @@ pub fn start(config: &Arc<Config>, request: IntrospectRequest, now: UnixTime) ->
         config: Arc::clone(config),
         now,
     };
-    if let Some(header) = request.authorization.as_deref().filter(|h| is_bearer(h)) {
+    if let Some(header) = request.post.authorization.as_deref().filter(|h| is_bearer(h)) {
         if client_id.value().is_some() || client_secret.value().is_some() {
             return Step::error(OAuthError::invalid_request("use one client authentication method"));
         }
@@ -118,7 +101,7 @@ pub fn start(config: &Arc<Config>, request: IntrospectRequest, now: UnixTime) ->
         });
     }
     let presented = Presented {
-        authorization: request.authorization.as_deref().map(BasicCredentials::parse),
+        authorization: request.post.authorization.as_deref().map(BasicCredentials::parse),
         client_id: client_id.value(),
         client_secret: client_secret.value(),
         assertion: assertion.value().is_some() || assertion_type.value().is_some(),

@@ -19,32 +19,21 @@ use std::sync::Arc;
 
 use super::client_auth::{Presented, identify};
 use super::inspect::{Caller, Parsed, Purpose};
+use super::{INSPECT_PARAMS, PostRequest};
 use crate::config::Config;
 use crate::error::OAuthError;
 use crate::step::{AfterClient, NeedClient, Step};
 use crate::time::UnixTime;
 use crate::types::Secret;
-use crate::wire::{BasicCredentials, Params, WireError, parse_body};
+use crate::wire::BasicCredentials;
 
 /// A revocation request as it arrived: the body, its `Content-Type`, the `Authorization`
-/// header, the query string (which must be empty) and the `Origin` header.
+/// header, the query string (which must be empty) and the `Origin` header. `Debug` shows no
+/// parameter value and no credential.
+#[derive(Debug)]
 pub struct RevokeRequest {
-    pub(crate) params: Result<Params, WireError>,
-    pub(crate) authorization: Option<String>,
-    pub(crate) query_present: bool,
-    pub(crate) origin: Option<String>,
-}
-
-impl std::fmt::Debug for RevokeRequest {
-    /// Shows the number of parameters and whether credentials were sent, never their values.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RevokeRequest")
-            .field("params", &self.params.as_ref().map(|p| p.len()))
-            .field("query_present", &self.query_present)
-            .field("origin", &self.origin)
-            .field("authorization", &self.authorization.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
+    post: PostRequest,
+    origin: Option<String>,
 }
 
 impl RevokeRequest {
@@ -55,12 +44,7 @@ impl RevokeRequest {
         query: Option<&str>,
         body: &[u8],
     ) -> Self {
-        Self {
-            params: parse_body(content_type, body),
-            authorization: authorization.map(str::to_owned),
-            query_present: query.is_some_and(|q| !q.is_empty()),
-            origin: None,
-        }
+        Self { post: PostRequest::from_http(content_type, authorization, query, body), origin: None }
     }
 
     /// The same request, sent by a browser page on `origin` (the `Origin` header; see
@@ -72,25 +56,21 @@ impl RevokeRequest {
     }
 }
 
-/// The parameters revocation reads; a repeat of any of them is `invalid_request`.
-const DEFINED: [&str; 6] =
-    ["token", "token_type_hint", "client_id", "client_secret", "client_assertion", "client_assertion_type"];
-
 /// Starts the revocation machine. Answers directly with `invalid_request` (unreadable body,
 /// repeated or missing `token`, a query string, two authentication methods) or
 /// `invalid_client`; otherwise the first step is [`Step::NeedClient`].
 pub fn start(config: &Arc<Config>, request: RevokeRequest, now: UnixTime) -> Step {
-    let params = match super::read_params(request.params, request.query_present) {
+    let params = match super::read_params(request.post.params, request.post.query_present) {
         Ok(p) => p,
         Err(e) => return Step::error(e),
     };
-    let fields = params.pick(DEFINED);
+    let fields = params.pick(INSPECT_PARAMS);
     if fields.iter().any(|f| f.is_repeated()) {
         return Step::error(OAuthError::invalid_request("a parameter is repeated"));
     }
     let [token, hint, client_id, client_secret, assertion, assertion_type] = fields;
     let presented = Presented {
-        authorization: request.authorization.as_deref().map(BasicCredentials::parse),
+        authorization: request.post.authorization.as_deref().map(BasicCredentials::parse),
         client_id: client_id.value(),
         client_secret: client_secret.value(),
         assertion: assertion.value().is_some() || assertion_type.value().is_some(),
