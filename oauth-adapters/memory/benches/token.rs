@@ -22,6 +22,9 @@
 //! - `client_credentials_jwt_hs256_floor`: the client-credentials floor plus `serde_json` of the
 //!   claims, base64url of header and claims, HMAC-SHA-256 of the signing input and base64url of
 //!   the signature.
+//! - `client_credentials_jwt_es256`, `client_credentials_jwt_eddsa`: the same with ES256 and
+//!   EdDSA keys from `oauth-jose` (no floor: the signature dominates; compare with the HS256
+//!   request).
 //! - `introspect`: one `POST /oauth/introspect` of a live opaque access token by a client with
 //!   Basic credentials, through `MemoryStore`, to `into_http`.
 //! - `introspect_floor`: parse the form body, authenticate the caller, SHA-256 of the token, one
@@ -127,6 +130,15 @@ fn jwt_server() -> Server {
     let s = server();
     let signer = Arc::new(Hs256Signer::new(&HS256_KEY, Some("k1".to_owned())).expect("invariant: a 32-byte key"));
     let config = (*s.config).clone().with_jwt_access_tokens(signer).expect("invariant: HS256 is not none");
+    Server { config: Arc::new(config), store: s.store }
+}
+
+/// As [`server`], issuing JWT access tokens signed with a fresh `alg` key from `oauth-jose`.
+fn jose_server(alg: oauth_jose::Algorithm) -> Server {
+    let s = server();
+    let key = oauth_jose::SigningKey::generate(alg).expect("invariant: the OS has randomness");
+    let signer = Arc::new(oauth_jose::KeySet::new(key));
+    let config = (*s.config).clone().with_jwt_access_tokens(signer).expect("invariant: the algorithm is not none");
     Server { config: Arc::new(config), store: s.store }
 }
 
@@ -445,6 +457,21 @@ fn benches(c: &mut Criterion) {
         });
     });
 
+    for (name, alg) in [
+        ("client_credentials_jwt_es256", oauth_jose::Algorithm::Es256),
+        ("client_credentials_jwt_eddsa", oauth_jose::Algorithm::EdDsa),
+    ] {
+        let s = jose_server(alg);
+        assert_eq!(client_credentials(&s, &cc_auth, UnixTime::from_secs(T0)).status, 200, "{name} succeeds");
+        let mut now = T0;
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                now += 1;
+                client_credentials(&s, &cc_auth, UnixTime::from_secs(now))
+            });
+        });
+    }
+
     // Introspection of one live token, with about a thousand others in the store.
     let s = server();
     let now = UnixTime::from_secs(T0);
@@ -539,6 +566,11 @@ fn print_ratios() {
                 println!("  {request:<30} {:>8.3} µs   floor {:>8.3} µs   ratio {:.2}", r / 1000.0, f / 1000.0, r / f)
             }
             _ => println!("  {request:<30} (no estimates found under {})", criterion_home().display()),
+        }
+    }
+    for request in ["client_credentials_jwt_es256", "client_credentials_jwt_eddsa"] {
+        if let Some(r) = median_ns(request) {
+            println!("  {request:<30} {:>8.3} µs   (no floor)", r / 1000.0);
         }
     }
 }
