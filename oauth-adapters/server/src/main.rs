@@ -177,6 +177,8 @@ fn print_banner(config: &ServerConfig, base: &str, issuer: &str, demo: bool) {
         Some(signer) => {
             let kid = signer.key_id().map_or_else(|| "(none)".to_owned(), |k| format!("\"{k}\""));
             println!("Access tokens: JWT (RFC 9068), algorithm {}, kid {kid}", signer.algorithm());
+            // What a resource server's JwtValidator must expect.
+            println!("  iss \"{issuer}\", aud \"{}\"", config.audience().unwrap_or(issuer));
             if config.signing_key_generated() {
                 println!("  the signing key was generated at start: tokens will not verify after a restart");
             }
