@@ -187,6 +187,11 @@ pub fn json_body(data: &[u8]) {
         (Ok(_), Err(e)) if e.to_string().contains("number out of range") => {
             // serde_json's Value refuses numbers beyond f64; the core keeps their text.
         }
+        (Ok(_), Err(e)) if e.to_string().contains("expected raw value") => {
+            // With its `raw_value` feature, serde_json's Value reads a member named
+            // `$serde_json::private::RawValue` as its private raw-value token; the core reads it
+            // as an ordinary member (the oracle's quirk, found by the CI smoke run).
+        }
         (Ok(_), Err(e)) if e.to_string().contains("recursion limit") => {
             // Both stop at depth 128; they count the top-level object differently.
         }
